@@ -23,9 +23,13 @@
 
 pub mod capture;
 pub mod digest;
+pub mod evidence;
+pub mod ids;
 pub mod packet;
 pub mod store;
 pub mod time;
 
 pub use digest::{Digest, DigestProfile, Digester};
+pub use evidence::{Evidence, Ingress};
+pub use ids::Asn;
 pub use time::{TimeRange, Timestamp};

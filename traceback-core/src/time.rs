@@ -153,8 +153,14 @@ mod tests {
     fn arithmetic_saturates() {
         let t = Timestamp::from_secs_nanos(10, 5);
         assert_eq!(t.as_nanos(), 10_000_000_005);
-        assert_eq!(Timestamp::EPOCH.saturating_sub(Duration::from_secs(1)), Timestamp::EPOCH);
-        assert_eq!(Timestamp::MAX.saturating_add(Duration::from_secs(1)), Timestamp::MAX);
+        assert_eq!(
+            Timestamp::EPOCH.saturating_sub(Duration::from_secs(1)),
+            Timestamp::EPOCH
+        );
+        assert_eq!(
+            Timestamp::MAX.saturating_add(Duration::from_secs(1)),
+            Timestamp::MAX
+        );
         assert_eq!(t.to_string(), "10.000000005");
     }
 

@@ -13,7 +13,10 @@ impl Blake3Digester {
     /// A digester for `profile`, keyed from `secret` at the profile's key epoch.
     pub fn new(profile: DigestProfile, secret: &FederationSecret) -> Result<Self, ProfileError> {
         profile.validate()?;
-        Ok(Blake3Digester { key: secret.derive_key(profile.key_epoch), profile })
+        Ok(Blake3Digester {
+            key: secret.derive_key(profile.key_epoch),
+            profile,
+        })
     }
 
     /// The key in use.

@@ -23,7 +23,10 @@ impl FederationSecret {
 
     /// From a passphrase (development and tests; production uses random bytes).
     pub fn from_passphrase(pass: &str) -> Self {
-        FederationSecret(blake3::derive_key("traceback-sdk federation passphrase v1", pass.as_bytes()))
+        FederationSecret(blake3::derive_key(
+            "traceback-sdk federation passphrase v1",
+            pass.as_bytes(),
+        ))
     }
 
     /// Derive the key for one key epoch: BLAKE3 `derive_key` with context

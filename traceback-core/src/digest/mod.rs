@@ -41,7 +41,11 @@ pub struct FrameDigest {
 impl FrameDigest {
     /// A frame that yielded no digest.
     pub const fn undigested(verdict: Verdict) -> Self {
-        FrameDigest { verdict, digest: None, inner: None }
+        FrameDigest {
+            verdict,
+            digest: None,
+            inner: None,
+        }
     }
 }
 

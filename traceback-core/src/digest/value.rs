@@ -65,7 +65,10 @@ impl FromStr for Digest {
         let s = s.trim();
         let mut out = [0u8; 16];
         if s.len() != 32 {
-            return Err(ParseDigestError { len: s.len(), detail: "" });
+            return Err(ParseDigestError {
+                len: s.len(),
+                detail: "",
+            });
         }
         hex::decode_to_slice(s, &mut out).map_err(|_| ParseDigestError {
             len: s.len(),
@@ -120,7 +123,9 @@ mod serde_bytes_compat {
                 fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes16, A::Error> {
                     let mut a = [0u8; 16];
                     for (i, slot) in a.iter_mut().enumerate() {
-                        *slot = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(i, &self))?;
+                        *slot = seq
+                            .next_element()?
+                            .ok_or_else(|| A::Error::invalid_length(i, &self))?;
                     }
                     Ok(Bytes16(a))
                 }

@@ -26,7 +26,10 @@ impl CanonicalBytes {
         }
         let mut buf = [0u8; Self::CAPACITY];
         buf[..b.len()].copy_from_slice(b);
-        Some(CanonicalBytes { buf, len: b.len() as u8 })
+        Some(CanonicalBytes {
+            buf,
+            len: b.len() as u8,
+        })
     }
 }
 
@@ -52,6 +55,14 @@ pub struct Canonical {
 pub fn canonicalize(link: LinkType, frame: &[u8], profile: &DigestProfile) -> Canonical {
     // Placeholder until the parser lands (issue 2); see docs/digest.md.
     let _ = (frame, profile);
-    let verdict = if link.is_supported() { Verdict::NotIp } else { Verdict::UnsupportedLinkType };
-    Canonical { verdict, outer: None, inner: None }
+    let verdict = if link.is_supported() {
+        Verdict::NotIp
+    } else {
+        Verdict::UnsupportedLinkType
+    };
+    Canonical {
+        verdict,
+        outer: None,
+        inner: None,
+    }
 }

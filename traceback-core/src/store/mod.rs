@@ -49,7 +49,10 @@ impl QueryAnswer {
     /// The probability that all matches are false (product over windows),
     /// or 1 when there is no match.
     pub fn false_positive_probability(&self) -> f64 {
-        self.matches.iter().map(|m| m.false_positive_probability).product()
+        self.matches
+            .iter()
+            .map(|m| m.false_positive_probability)
+            .product()
     }
 }
 
