@@ -28,6 +28,8 @@ pub mod ids;
 pub mod packet;
 pub mod store;
 pub mod time;
+pub mod topology;
+pub mod trace;
 
 pub use digest::{Digest, DigestProfile, Digester};
 pub use evidence::{Evidence, Ingress};
