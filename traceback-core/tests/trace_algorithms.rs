@@ -384,9 +384,8 @@ fn questions_that_never_come_back_time_out() {
     let late = alg.handle_answer(lost.unwrap(), Answer::Failed(Failure::Unreachable));
     assert_eq!(late, Err(TraceError::NotOutstanding(lost.unwrap())));
     assert_eq!(
-        alg.handle_answer(QuestionId(999), Answer::Failed(Failure::Unreachable))
-            .is_err(),
-        true
+        alg.handle_answer(QuestionId(999), Answer::Failed(Failure::Unreachable)),
+        Err(TraceError::NotOutstanding(QuestionId(999)))
     );
 }
 
