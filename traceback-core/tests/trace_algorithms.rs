@@ -650,3 +650,23 @@ fn algorithms_are_chosen_by_name_from_config() {
         Err(TraceError::UnknownAlgorithm(_))
     ));
 }
+
+#[test]
+fn documented_config_parses() {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Config {
+        algorithm: AlgorithmKind,
+        options: TraceOptions,
+    }
+    let doc = include_str!("../../docs/trace-algorithms.md");
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let cfg: Config = toml::from_str(&doc[start..end]).unwrap();
+    assert_eq!(cfg.algorithm, AlgorithmKind::Spie);
+    assert_eq!(
+        cfg.options,
+        TraceOptions::default(),
+        "the documented values are the defaults"
+    );
+}
