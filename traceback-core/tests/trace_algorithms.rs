@@ -74,6 +74,8 @@ fn line_customer_ingress_is_source() {
     let f = g.findings.iter().find(|f| f.ingress == cust("att")).unwrap();
     assert_eq!(f.basis, IngressBasis::Collector);
     assert_eq!(f.router.as_str(), "r1");
+    assert_eq!(g.confidence_of(&cust("att")), Some(1.0));
+    assert_eq!(g.confidence_of(&cust("vic")), None);
 
     let mut o2 = Oracle {
         seen: o.seen.clone(),
