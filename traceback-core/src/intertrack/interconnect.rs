@@ -653,22 +653,13 @@ impl Interconnect {
                 };
                 (status, Vec::new(), confidence)
             }
-            LocalFinding::Unavailable => {
-                let status = if origin {
-                    AsStatus::Destination
-                } else {
-                    AsStatus::Unknown(UnknownReason::NoCoverage)
-                };
-                (status, Vec::new(), Confidence::NONE)
-            }
-            LocalFinding::Busy => {
-                let status = if origin {
-                    AsStatus::Destination
-                } else {
-                    AsStatus::Busy
-                };
-                (status, Vec::new(), Confidence::NONE)
-            }
+            // The method could not look: said as such, at the origin too.
+            LocalFinding::Unavailable => (
+                AsStatus::Unknown(UnknownReason::NoCoverage),
+                Vec::new(),
+                Confidence::NONE,
+            ),
+            LocalFinding::Busy => (AsStatus::Busy, Vec::new(), Confidence::NONE),
         };
         let borders: BTreeSet<Asn> = ingress
             .iter()
