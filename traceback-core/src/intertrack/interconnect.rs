@@ -41,6 +41,9 @@ use crate::time::Timestamp;
 use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// Most other neighbours waiting for the local answer to a trace already asked.
+const MAX_WAITING_REQUESTERS: usize = 16;
+
 /// How one ISP's interconnect is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -368,7 +371,9 @@ impl Interconnect {
                 (Local::Waiting { .. }, true) => {}
                 (Local::Waiting { .. }, false) => {
                     if let Role::Relay { others, .. } = &mut s.role {
-                        others.push((from, req.visited));
+                        if others.len() < MAX_WAITING_REQUESTERS && !others.iter().any(|(p, _)| *p == from) {
+                            others.push((from, req.visited));
+                        }
                     }
                 }
             }
