@@ -14,9 +14,10 @@
 use crate::digest::Digest;
 use crate::evidence::{Evidence, Ingress};
 use crate::ids::Asn;
-use crate::intertrack::interconnect::{Event, Interconnect, StartError};
+use crate::intertrack::interconnect::Interconnect;
 use crate::intertrack::message::{HopLimit, Message, RequestId};
 use crate::intertrack::method::{IngressLocator, LocalFinding, LocalQuery, Located};
+use crate::intertrack::output::{Event, StartError};
 use crate::intertrack::tree::AsPathTree;
 use crate::time::Timestamp;
 use core::time::Duration;
