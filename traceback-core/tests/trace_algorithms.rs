@@ -766,3 +766,48 @@ fn transit_trace_starts_from_every_border_link_to_the_downstream_neighbour() {
         Err(TraceError::NoStart)
     ));
 }
+
+#[test]
+fn graphs_become_local_findings_for_the_interconnect() {
+    use traceback_core::intertrack::{Arrival, Confidence, LocalFinding};
+    use traceback_core::topology::LinkId;
+    use traceback_core::trace::start_edges;
+
+    let topo = line().build();
+    assert_eq!(
+        start_edges(&topo, Arrival::Victim, &[LinkId::from("vic")]),
+        vec![LinkId::from("vic")]
+    );
+    assert_eq!(
+        start_edges(&topo, Arrival::Neighbor(Asn(64502)), &[]),
+        vec![LinkId::from("b2")]
+    );
+    assert!(start_edges(&topo, Arrival::Neighbor(Asn(7)), &[]).is_empty());
+
+    let mut o = Oracle::default();
+    o.path(&topo, &["att", "r1-r2", "r2-r3", "r3-r4"], digest(1));
+    let params = |d| TraceParams::new(evidence(digest(d)), "vic");
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(1));
+    assert_eq!(
+        g.local_finding(),
+        LocalFinding::Entered {
+            ingress: vec![cust("att")],
+            confidence: Confidence::FULL
+        }
+    );
+    // Never seen, every answer certain.
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(2));
+    assert_eq!(g.local_finding(), LocalFinding::not_seen());
+    // Nothing observable: the only collector at r4 is down.
+    o.down.insert("c:r3-r4".into());
+    let mut p = params(1);
+    p.options.max_unknown_hops = 0;
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, p);
+    assert_eq!(g.local_finding(), LocalFinding::Unavailable);
+    // Seen inside but no entry found (the ingress collector is down and cannot be crossed).
+    o.down.clear();
+    o.down.insert("c:att".into());
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(1));
+    assert!(g.ingress.is_empty());
+    assert_eq!(g.local_finding(), LocalFinding::Unavailable);
+}
