@@ -87,6 +87,26 @@ fn the_documented_vectors_hold() {
     }
 }
 
+/// The value of the first `name:` line of the document.
+fn spec_value(name: &str) -> &'static str {
+    SPEC.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("docs/digest.md has no {name} line"))
+}
+
+#[test]
+fn the_documented_secret_and_key_hold() {
+    let secret = FederationSecret::from_passphrase("traceback test vectors");
+    assert_eq!(
+        FederationSecret::from_hex(spec_value("secret-hex")).unwrap(),
+        secret
+    );
+    let key = secret.derive_key(0);
+    assert_eq!(hex::encode(key.as_bytes()), spec_value("key-hex"));
+    assert_eq!(digester().key(), &key);
+}
+
 #[test]
 fn vectors_cover_what_the_spec_promises() {
     let titles: Vec<String> = vectors().into_iter().map(|v| v.title).collect();

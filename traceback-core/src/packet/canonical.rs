@@ -2,13 +2,14 @@
 //! that build it.
 
 use super::decode::{ethertype, link_to_ip, Layers, L3};
-use super::ip::{ipv4, ipv6, IpPacket};
+use super::ip::{ipv4, ipv6, IpPacket, Scratch};
 use super::tunnel::{innermost, may_tunnel};
 use super::{LinkType, Verdict};
 use crate::digest::{DigestProfile, TunnelPolicy};
 
 /// Canonical digest input held inline (no allocation on the hot path).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Equality compares the bytes ([`CanonicalBytes::as_slice`]).
+#[derive(Clone, Copy)]
 pub struct CanonicalBytes {
     buf: [u8; CanonicalBytes::CAPACITY],
     len: u8,
@@ -47,6 +48,14 @@ impl CanonicalBytes {
         }
     }
 }
+
+impl PartialEq for CanonicalBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for CanonicalBytes {}
 
 impl core::fmt::Debug for CanonicalBytes {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -87,22 +96,26 @@ impl Canonical {
 /// and with [`TunnelPolicy::OuterAndInner`] the tunnel walker).
 #[inline]
 pub fn canonicalize(link: LinkType, frame: &[u8], profile: &DigestProfile) -> Canonical {
+    let mut buf: Scratch = [0; CanonicalBytes::CAPACITY];
     if link == LinkType::ETHERNET && frame.len() >= 14 {
         let et = u16::from_be_bytes([frame[12], frame[13]]);
         let ip = &frame[14..];
         if et == ethertype::IPV4 {
-            return finish(ipv4(ip, profile), profile, &mut Layers::default());
+            let p = ipv4(ip, profile, &mut buf);
+            return finish(p, &buf, profile, &mut Layers::default());
         }
         if et == ethertype::IPV6 {
-            return finish(ipv6(ip, profile), profile, &mut Layers::default());
+            let p = ipv6(ip, profile, &mut buf);
+            return finish(p, &buf, profile, &mut Layers::default());
         }
     }
     let mut layers = Layers::default();
-    match link_to_ip(link, frame, &mut layers) {
-        L3::V4(d) => finish(ipv4(d, profile), profile, &mut layers),
-        L3::V6(d) => finish(ipv6(d, profile), profile, &mut layers),
-        L3::Stop(v) => Canonical::undigested(v),
-    }
+    let p = match link_to_ip(link, frame, &mut layers) {
+        L3::V4(d) => ipv4(d, profile, &mut buf),
+        L3::V6(d) => ipv6(d, profile, &mut buf),
+        L3::Stop(v) => return Canonical::undigested(v),
+    };
+    finish(p, &buf, profile, &mut layers)
 }
 
 /// Canonicalize a bare IP packet (IPv4 or IPv6 by its version nibble): the
@@ -112,26 +125,27 @@ pub fn canonicalize(link: LinkType, frame: &[u8], profile: &DigestProfile) -> Ca
 /// digests exactly like the original packet, modulo the masked TTL and
 /// checksum; its verdict is [`Verdict::CaptureTruncated`].
 pub fn canonicalize_ip(ip: &[u8], profile: &DigestProfile) -> Canonical {
-    let mut layers = Layers::default();
-    match super::decode::raw_ip(ip) {
-        L3::V4(d) => finish(ipv4(d, profile), profile, &mut layers),
-        L3::V6(d) => finish(ipv6(d, profile), profile, &mut layers),
-        L3::Stop(v) => Canonical::undigested(v),
-    }
+    let mut buf: Scratch = [0; CanonicalBytes::CAPACITY];
+    let p = match super::decode::raw_ip(ip) {
+        L3::V4(d) => ipv4(d, profile, &mut buf),
+        L3::V6(d) => ipv6(d, profile, &mut buf),
+        L3::Stop(v) => return Canonical::undigested(v),
+    };
+    finish(p, &buf, profile, &mut Layers::default())
 }
 
 /// From the outer packet's result to a [`Canonical`], adding the inner
 /// packet when the tunnel policy asks for it.
 #[inline(always)]
-fn finish(outer: IpPacket<'_>, profile: &DigestProfile, layers: &mut Layers) -> Canonical {
-    let inner = match (profile.tunnel, outer.canonical, outer.upper) {
-        (TunnelPolicy::Outer, ..) | (_, None, _) | (_, _, None) => None,
-        (_, Some(_), Some((proto, _))) if !may_tunnel(proto) => None,
+fn finish(outer: IpPacket<'_>, buf: &Scratch, profile: &DigestProfile, layers: &mut Layers) -> Canonical {
+    let inner = match (profile.tunnel, outer.len, outer.upper) {
+        (TunnelPolicy::Outer, ..) | (_, 0, _) | (_, _, None) => None,
+        (_, _, Some((proto, _))) if !may_tunnel(proto) => None,
         _ => innermost(&outer, profile, layers),
     };
     Canonical {
         verdict: outer.verdict,
-        outer: outer.canonical,
+        outer: outer.canonical(buf),
         inner,
     }
 }

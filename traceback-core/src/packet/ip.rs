@@ -18,13 +18,19 @@ const IPV4_HEADER: usize = 20;
 /// IPv6 fixed header length.
 const IPV6_HEADER: usize = 40;
 
-/// What the IP layer found about one packet.
+/// Scratch buffer the canonical bytes are written into.
+pub(crate) type Scratch = [u8; CanonicalBytes::CAPACITY];
+
+/// What the IP layer found about one packet. The canonical bytes themselves
+/// are in the caller's [`Scratch`] (kept out of this value so the hot path
+/// copies them once).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct IpPacket<'a> {
     /// The verdict on this packet.
     pub(crate) verdict: Verdict,
-    /// The canonical digest input, when [`Verdict::is_digested`].
-    pub(crate) canonical: Option<CanonicalBytes>,
+    /// Length of the canonical input written to the scratch buffer; 0 when
+    /// the packet is not digested (a canonical input is at least 20 bytes).
+    pub(crate) len: u8,
     /// The upper-layer protocol and its captured bytes (bounded by the IP
     /// length), when this packet carries the start of its upper layer.
     pub(crate) upper: Option<(u8, &'a [u8])>,
@@ -35,9 +41,15 @@ impl IpPacket<'_> {
     pub(crate) const fn undigested(verdict: Verdict) -> Self {
         IpPacket {
             verdict,
-            canonical: None,
+            len: 0,
             upper: None,
         }
+    }
+
+    /// The canonical bytes in `buf`, if this packet is digested.
+    #[inline(always)]
+    pub(crate) fn canonical(&self, buf: &Scratch) -> Option<CanonicalBytes> {
+        (self.len != 0).then(|| CanonicalBytes::from_array(*buf, usize::from(self.len)))
     }
 }
 
@@ -49,7 +61,7 @@ fn be16(b: &[u8], at: usize) -> usize {
 /// Canonicalize an IPv4 packet that starts at `d[0]`. `d` may hold less
 /// (truncated capture) or more (link padding, FCS) than the packet.
 #[inline]
-pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
+pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) -> IpPacket<'a> {
     let Some(&b0) = d.first() else {
         return IpPacket::undigested(Verdict::Truncated);
     };
@@ -78,19 +90,18 @@ pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
     if d.len() < need {
         return IpPacket::undigested(Verdict::Truncated);
     }
-    let mut buf = [0u8; CanonicalBytes::CAPACITY];
     buf[..IPV4_HEADER].copy_from_slice(&d[..IPV4_HEADER]);
     buf[1] = 0; // DSCP / ECN
     buf[8] = 0; // TTL
     buf[10] = 0; // header checksum
     buf[11] = 0;
     buf[IPV4_HEADER..IPV4_HEADER + take].copy_from_slice(&d[ihl..need]);
-    let canonical = Some(CanonicalBytes::from_array(buf, IPV4_HEADER + take));
+    let len = (IPV4_HEADER + take) as u8;
     let fragment_offset = be16(d, 6) & 0x1fff;
     if fragment_offset != 0 {
         return IpPacket {
             verdict: Verdict::Fragment,
-            canonical,
+            len,
             upper: None,
         };
     }
@@ -101,7 +112,7 @@ pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
         } else {
             Verdict::Ok
         },
-        canonical,
+        len,
         upper: Some((d[9], &d[ihl..end])),
     }
 }
@@ -199,7 +210,7 @@ fn walk_chain(mut nh: u8, payload: &[u8], declared: usize) -> Chain {
 
 /// Canonicalize an IPv6 packet that starts at `d[0]`.
 #[inline]
-pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
+pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) -> IpPacket<'a> {
     let Some(&b0) = d.first() else {
         return IpPacket::undigested(Verdict::Truncated);
     };
@@ -230,7 +241,6 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
     if d.len() < need {
         return IpPacket::undigested(Verdict::Truncated);
     }
-    let mut buf = [0u8; CanonicalBytes::CAPACITY];
     buf[..need].copy_from_slice(&d[..need]);
     buf[0] &= 0xf0; // traffic class, high nibble
     match profile.flow_label {
@@ -243,7 +253,7 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
         _ => buf[1] &= 0x0f, // traffic class, low nibble
     }
     buf[7] = 0; // hop limit
-    let canonical = Some(CanonicalBytes::from_array(buf, need));
+    let len = need as u8;
     let end = (IPV6_HEADER + declared).min(d.len());
     let payload = &d[IPV6_HEADER..end];
     let whole = d.len() >= IPV6_HEADER + declared;
@@ -252,15 +262,19 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile) -> IpPacket<'a> {
     } else {
         Verdict::CaptureTruncated
     };
+    if !is_extension(first_nh) {
+        // The common case: the upper layer follows the fixed header.
+        return IpPacket {
+            verdict: complete,
+            len,
+            upper: Some((first_nh, payload)),
+        };
+    }
     let (verdict, upper) = match walk_chain(first_nh, payload, declared) {
         Chain::Upper(nh, at) => (complete, payload.get(at..).map(|u| (nh, u))),
         Chain::NonFirstFragment => (Verdict::Fragment, None),
         Chain::CaptureEnds => (Verdict::CaptureTruncated, None),
         Chain::Malformed => (Verdict::Malformed(Malformation::Ipv6ExtensionChain), None),
     };
-    IpPacket {
-        verdict,
-        canonical,
-        upper,
-    }
+    IpPacket { verdict, len, upper }
 }

@@ -7,7 +7,7 @@
 
 use super::canonical::CanonicalBytes;
 use super::decode::{by_ethertype, ethernet, ethertype, ppp_protocol, raw_ip, Layers, L3};
-use super::ip::{ipv4, ipv6, IpPacket};
+use super::ip::{ipv4, ipv6, IpPacket, Scratch};
 use crate::digest::DigestProfile;
 
 /// UDP port of VXLAN (RFC 7348).
@@ -36,6 +36,7 @@ pub(crate) fn innermost(
     layers: &mut Layers,
 ) -> Option<CanonicalBytes> {
     let mut upper = outer.upper;
+    let mut buf: Scratch = [0; CanonicalBytes::CAPACITY];
     let mut found: Option<IpPacket<'_>> = None;
     while let Some((proto, bytes)) = upper {
         let l3 = match decapsulate(proto, bytes, layers) {
@@ -43,15 +44,15 @@ pub(crate) fn innermost(
             None => break,
         };
         let packet = match l3 {
-            L3::V4(d) => ipv4(d, profile),
-            L3::V6(d) => ipv6(d, profile),
+            L3::V4(d) => ipv4(d, profile, &mut buf),
+            L3::V6(d) => ipv6(d, profile, &mut buf),
             // The tunnel header was cut or malformed: no inner packet.
             L3::Stop(_) => return None,
         };
         upper = packet.upper;
         found = Some(packet);
     }
-    found.and_then(|p| p.canonical)
+    found.and_then(|p| p.canonical(&buf))
 }
 
 /// The payload of one tunnel layer, if `proto` / `bytes` is a tunnel.
