@@ -2,8 +2,9 @@
 //! sees every byte they do not change.
 
 use proptest::prelude::*;
+use traceback_core::digest::TunnelPolicy;
 use traceback_core::digest::{Blake3Digester, Digest, Digester, FederationSecret, FrameDigest};
-use traceback_core::packet::LinkType;
+use traceback_core::packet::{canonicalize, LinkType};
 use traceback_core::DigestProfile;
 
 fn digester() -> Blake3Digester {
@@ -278,5 +279,49 @@ proptest! {
             q.bytes[11] = !value;
         }
         prop_assert_eq!(on_ethernet(&q), before);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        link in prop_oneof![Just(0u32), Just(1), Just(9), Just(101), Just(108), Just(113), Just(228), Just(229), Just(276), any::<u32>()],
+        frame in proptest::collection::vec(any::<u8>(), 0..200),
+        inner in any::<bool>(),
+    ) {
+        let mut profile = DigestProfile::V1;
+        if inner {
+            profile.tunnel = TunnelPolicy::OuterAndInner;
+        }
+        let c = canonicalize(LinkType(link), &frame, &profile);
+        prop_assert_eq!(c.verdict.is_digested(), c.outer.is_some());
+        prop_assert!(c.inner.is_none() || c.outer.is_some());
+    }
+
+    #[test]
+    fn mutated_tunnel_frames_never_panic(
+        p in packet(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        // Ethernet / VLAN / IPv4 / GRE (key, sequence) / Ethernet / MPLS / the packet.
+        let mut inner = vec![0u8, 1, 0x21, 0x40];
+        inner.extend_from_slice(&p.bytes);
+        let mut gre = vec![0x30, 0, 0x65, 0x58, 0, 0, 0, 1, 0, 0, 0, 2];
+        gre.extend_from_slice(&ethernet(0x8847, &inner));
+        let mut outer = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let total = (20 + gre.len()) as u16;
+        outer[2..4].copy_from_slice(&total.to_be_bytes());
+        outer.extend_from_slice(&gre);
+        let mut frame = ethernet(0x8100, &[&[0u8, 5, 8, 0][..], &outer].concat());
+        let mut profile = DigestProfile::V1;
+        profile.tunnel = TunnelPolicy::OuterAndInner;
+        let whole = canonicalize(LinkType::ETHERNET, &frame, &profile);
+        prop_assert!(whole.inner.is_some(), "{:?}", whole);
+        for (at, value) in edits {
+            let i = at.index(frame.len());
+            frame[i] = value;
+        }
+        let end = cut.index(frame.len() + 1);
+        let c = canonicalize(LinkType::ETHERNET, &frame[..end], &profile);
+        prop_assert_eq!(c.verdict.is_digested(), c.outer.is_some());
     }
 }

@@ -656,3 +656,120 @@ fn every_frame_of_every_capture_is_safe_even_cut() {
     }
     assert!(frames_seen > 500);
 }
+
+/// ICMP errors quote the offending packet; `canonicalize_ip` digests the quote.
+#[test]
+fn icmp_error_quotes_are_digested() {
+    // (file, offset of the quote in the frame, quoted packet's IP version)
+    let cases = [
+        ("zeek_icmp_icmp-destunreach-udp.pcap", 14 + 20 + 8, 4),
+        ("zeek_icmp_icmp6-toobig.pcap", 14 + 40 + 8, 6),
+        ("zeek_icmp_icmp6-destunreach-ip6ext-udp.pcap", 14 + 40 + 8, 6),
+    ];
+    for (name, at, version) in cases {
+        let Some(frames) = capture(name) else { continue };
+        let frame = &frames[0].1;
+        assert!(canonicalize(frames[0].0, frame, &v1()).verdict.is_digested());
+        let quote = &frame[at..];
+        assert_eq!(quote[0] >> 4, version, "{name}");
+        let c = canonicalize_ip(quote, &v1());
+        assert!(c.verdict.is_digested(), "{name}: {c:?}");
+        let canonical = c.outer.unwrap();
+        assert_eq!(canonical.as_slice()[..4], {
+            let mut h = [quote[0], quote[1], quote[2], quote[3]];
+            if version == 4 {
+                h[1] = 0;
+            } else {
+                h[0] &= 0xf0;
+                h[1] &= 0x0f;
+            }
+            h
+        });
+    }
+}
+
+/// Decode standard base64 (test helper; padding optional).
+fn base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let mut acc = 0u32;
+        for (i, d) in chunk.iter().enumerate() {
+            acc |= u32::from(*d) << (18 - 6 * i);
+        }
+        out.extend_from_slice(&acc.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// A Suricata alert carries the packet (base64) and its link type; its
+/// digest is the digest of the frame the IDS saw in the capture.
+#[test]
+fn suricata_alert_packets_digest_like_their_frames() {
+    let Ok(eve) = std::fs::read_to_string("/work/shared/data/suricata/sample-eve-alerts.jsonl") else {
+        return;
+    };
+    let files = [
+        "stopddos_pkt.TCP.synflood.spoofed.pcap",
+        "stopddos_amp.UDP.snmp.src161.pcapng",
+        "stopddos_amp.TCP.reflection.SYNACK.pcap",
+        "stopddos_amp.dns.RRSIG.fragmented.pcap",
+        "sv_syn-flood-drop-precedence.pcap",
+        "zeek_dhcp_dhcp_flood.pcap",
+        "sv_rsmurf6.pcap",
+        "zeek_ntp_ntpmode67.pcap",
+    ];
+    let captures: Vec<_> = files.iter().filter_map(|f| capture(f)).collect();
+    let mut matched = 0;
+    for line in eve.lines() {
+        let alert: serde_json::Value = serde_json::from_str(line).unwrap();
+        let packet = base64(alert["packet"].as_str().unwrap());
+        let link = LinkType(alert["packet_info"]["linktype"].as_u64().unwrap() as u32);
+        let c = canonicalize(link, &packet, &v1());
+        assert!(c.verdict.is_digested(), "{c:?}");
+        let index = alert["pcap_cnt"].as_u64().unwrap() as usize - 1;
+        let found = captures.iter().any(|frames| {
+            frames
+                .get(index)
+                .is_some_and(|(l, f, _)| canonicalize(*l, f, &v1()).outer == c.outer)
+        });
+        matched += usize::from(found);
+    }
+    if captures.len() == files.len() {
+        assert_eq!(matched, eve.lines().count(), "every alert matches its frame");
+    }
+}
+
+#[test]
+fn verdict_names_are_stable_unique_snake_case() {
+    let names: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), names.len());
+    for n in &names {
+        assert!(n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{n}");
+    }
+    let digested: Vec<&str> = Verdict::ALL
+        .iter()
+        .filter(|v| v.is_digested())
+        .map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        digested,
+        [
+            "ok",
+            "fragment",
+            "capture_truncated",
+            "malformed_ipv6_extension_chain"
+        ]
+    );
+}
