@@ -756,7 +756,11 @@ fn verdict_names_are_stable_unique_snake_case() {
     sorted.dedup();
     assert_eq!(sorted.len(), names.len());
     for n in &names {
-        assert!(n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "{n}"
+        );
     }
     let digested: Vec<&str> = Verdict::ALL
         .iter()
