@@ -777,3 +777,40 @@ fn verdict_names_are_stable_unique_snake_case() {
         ]
     );
 }
+
+#[test]
+fn malformed_link_headers() {
+    let ip = v4(6, &[], &SYN);
+    let bad = Verdict::Malformed(Malformation::LinkHeader);
+    // PPPoE session header with version/type 0x12.
+    let pppoe = [&[0x12, 0, 0, 1, 0, 0, 0, 0x21][..], &ip].concat();
+    assert_eq!(verdict(LinkType::ETHERNET, &eth(0x8864, &pppoe)), bad);
+    // MPLS bottom label followed by neither IP, control word nor OAM.
+    assert_eq!(
+        verdict(LinkType::ETHERNET, &eth(0x8847, &[0, 1, 0x21, 0xff, 0x50, 0])),
+        bad
+    );
+    // A short PPPoE header is truncation, not malformation.
+    assert_eq!(
+        verdict(LinkType::ETHERNET, &eth(0x8864, &[0x11, 0])),
+        Verdict::Truncated
+    );
+}
+
+#[test]
+fn real_jumbogram_is_bounded_by_its_jumbo_length() {
+    let Some(f) = capture("tcpdump_ipv6_jumbogram_1.pcap") else {
+        return;
+    };
+    let (link, frame, wire) = &f[0];
+    assert!(*wire > 65_535);
+    let c = canonicalize(*link, frame, &v1());
+    assert_eq!(c.verdict, Verdict::Ok);
+    let b = c.outer.unwrap();
+    assert_eq!(b.as_slice().len(), 64);
+    assert_eq!(b.as_slice()[4..6], [0, 0], "payload length stays 0");
+    // Bytes after the jumbo length (none here) or a shorter capture of the
+    // same packet give the same canonical input.
+    let cut = canonicalize(*link, &frame[..14 + 64], &v1());
+    assert_eq!((cut.verdict, cut.outer), (Verdict::CaptureTruncated, Some(b)));
+}
