@@ -53,6 +53,13 @@ impl IpPacket<'_> {
     }
 }
 
+/// A payload prefix length, clamped to [`DigestProfile::MAX_PREFIX`] so that
+/// an unvalidated profile cannot overrun the canonical buffer.
+#[inline(always)]
+fn prefix(p: u8) -> usize {
+    usize::from(p.min(DigestProfile::MAX_PREFIX))
+}
+
 #[inline(always)]
 fn be16(b: &[u8], at: usize) -> usize {
     u16::from_be_bytes([b[at], b[at + 1]]) as usize
@@ -85,7 +92,7 @@ pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) 
     if total > MAX_IPV4_WIRE_LEN {
         return IpPacket::undigested(Verdict::Offload);
     }
-    let take = usize::from(profile.ipv4_payload_prefix).min(total - ihl);
+    let take = prefix(profile.ipv4_payload_prefix).min(total - ihl);
     let need = ihl + take;
     if d.len() < need {
         return IpPacket::undigested(Verdict::Truncated);
@@ -236,7 +243,7 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) 
             return IpPacket::undigested(Verdict::Offload);
         }
     }
-    let take = usize::from(profile.ipv6_payload_prefix).min(declared);
+    let take = prefix(profile.ipv6_payload_prefix).min(declared);
     let need = IPV6_HEADER + take;
     if d.len() < need {
         return IpPacket::undigested(Verdict::Truncated);

@@ -814,3 +814,16 @@ fn real_jumbogram_is_bounded_by_its_jumbo_length() {
     let cut = canonicalize(*link, &frame[..14 + 64], &v1());
     assert_eq!((cut.verdict, cut.outer), (Verdict::CaptureTruncated, Some(b)));
 }
+
+#[test]
+fn unvalidated_profiles_cannot_overrun_the_buffer() {
+    let mut p = v1();
+    p.ipv4_payload_prefix = 255;
+    p.ipv6_payload_prefix = 255;
+    assert!(p.validate().is_err());
+    let big = vec![0x77; 300];
+    let c4 = canonicalize(LinkType::RAW, &v4(17, &[], &big), &p);
+    assert_eq!(c4.outer.unwrap().as_slice().len(), 20 + 64);
+    let c6 = canonicalize(LinkType::RAW, &v6(17, &big), &p);
+    assert_eq!(c6.outer.unwrap().as_slice().len(), CanonicalBytes::CAPACITY);
+}
