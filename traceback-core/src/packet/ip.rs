@@ -5,11 +5,10 @@ use super::canonical::CanonicalBytes;
 use super::{Malformation, Verdict};
 use crate::digest::{DigestProfile, FlowLabelPolicy};
 
-/// Largest IP packet (IPv4 total length, IPv6 fixed header plus payload
-/// length) accepted as seen on a wire: the largest jumbo-frame MTU in common
-/// use. Longer packets are host offload (GRO/LRO/TSO) super-packets and get
-/// [`Verdict::Offload`]. IPv6 jumbograms (RFC 2675) are exempt.
-pub const MAX_WIRE_IP_LEN: usize = 9216;
+/// Largest IPv4 total length accepted as a packet seen on a wire: the largest
+/// jumbo-frame MTU in common use. Longer packets are host offload
+/// (GRO/LRO/TSO) super-packets and get [`Verdict::Offload`].
+pub const MAX_IPV4_WIRE_LEN: usize = 9216;
 
 /// Most IPv6 extension headers followed before the chain counts as malformed.
 const MAX_IPV6_EXTENSIONS: usize = 16;
@@ -90,7 +89,7 @@ pub(crate) fn ipv4<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) 
     if total < ihl {
         return IpPacket::undigested(Verdict::Malformed(Malformation::Ipv4TotalLength));
     }
-    if total > MAX_WIRE_IP_LEN {
+    if total > MAX_IPV4_WIRE_LEN {
         return IpPacket::undigested(Verdict::Offload);
     }
     let take = prefix(profile.ipv4_payload_prefix).min(total - ihl);
@@ -243,8 +242,6 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) 
         } else if first_nh != 59 {
             return IpPacket::undigested(Verdict::Offload);
         }
-    } else if IPV6_HEADER + declared > MAX_WIRE_IP_LEN {
-        return IpPacket::undigested(Verdict::Offload);
     }
     let take = prefix(profile.ipv6_payload_prefix).min(declared);
     let need = IPV6_HEADER + take;

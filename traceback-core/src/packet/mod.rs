@@ -21,6 +21,6 @@ mod verdict;
 
 pub use canonical::{canonicalize, canonicalize_ip, Canonical, CanonicalBytes};
 pub use decode::MAX_LAYERS;
-pub use ip::MAX_WIRE_IP_LEN;
+pub use ip::MAX_IPV4_WIRE_LEN;
 pub use link::LinkType;
 pub use verdict::{Malformation, Verdict};
