@@ -4,6 +4,9 @@ use super::geometry::BloomGeometry;
 use core::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Replaced by the computed geometry in `validate`.
+const PLACEHOLDER: BloomGeometry = BloomGeometry { blocks: 1, hashes: 1 };
+
 /// A configuration value out of range.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -39,6 +42,9 @@ pub struct StoreConfig {
     target_fpp: f64,
     memory_budget_bytes: usize,
     seed: u64,
+    /// Derived from capacity and target at validation (sizing is a numeric search).
+    #[serde(skip)]
+    geometry: BloomGeometry,
 }
 
 impl StoreConfig {
@@ -52,6 +58,7 @@ impl StoreConfig {
                 target_fpp: 0.001,
                 memory_budget_bytes: 256 << 20,
                 seed: 0,
+                geometry: PLACEHOLDER,
             },
         }
     }
@@ -101,7 +108,7 @@ impl StoreConfig {
         (self.memory_budget_bytes / self.geometry().bytes()).max(1)
     }
 
-    fn validate(self) -> Result<Self, ConfigError> {
+    fn validate(mut self) -> Result<Self, ConfigError> {
         if self.window_span_nanos == 0 {
             return Err(ConfigError::ZeroSpan);
         }
@@ -111,9 +118,9 @@ impl StoreConfig {
         if !(1e-9..=0.5).contains(&self.target_fpp) {
             return Err(ConfigError::TargetFpp(self.target_fpp));
         }
-        let window = BloomGeometry::for_target(self.capacity, self.target_fpp)
-            .ok_or(ConfigError::Capacity(self.capacity))?
-            .bytes();
+        self.geometry = BloomGeometry::for_target(self.capacity, self.target_fpp)
+            .ok_or(ConfigError::Capacity(self.capacity))?;
+        let window = self.geometry.bytes();
         if self.memory_budget_bytes < window {
             return Err(ConfigError::Budget {
                 budget: self.memory_budget_bytes,
@@ -186,6 +193,7 @@ impl<'de> Deserialize<'de> for StoreConfig {
             target_fpp: s.target_fpp,
             memory_budget_bytes: s.memory_budget_bytes,
             seed: s.seed,
+            geometry: PLACEHOLDER,
         }
         .validate()
         .map_err(serde::de::Error::custom)
@@ -205,6 +213,7 @@ pub(crate) fn from_parts(
         target_fpp,
         memory_budget_bytes,
         seed,
+        geometry: PLACEHOLDER,
     }
     .validate()
 }

@@ -80,18 +80,28 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
         return 0.0;
     }
     let lambda = BLOCK_BITS as f64 / bits_per_element;
-    let keep = 1.0 - 1.0 / BLOCK_BITS as f64;
+    // Probability that one given bit stays clear after one element's k bits.
+    let q = (1.0 - 1.0 / BLOCK_BITS as f64).powi(hashes as i32);
     let k = hashes as i32;
     let last = (lambda + 12.0 * lambda.sqrt() + 40.0).ceil() as u32;
-    // Poisson weights in log space so large λ cannot underflow the first term.
+    let ln_lambda = lambda.ln();
+    // Poisson weights: by recurrence, or in log space when e^{-λ} would underflow.
+    let mut pmf = (-lambda).exp();
     let mut log_pmf = -lambda;
+    let big = lambda > 600.0;
+    let mut clear = 1.0; // q^i
     let mut sum = 0.0;
     for i in 0..=last {
         if i > 0 {
-            log_pmf += lambda.ln() - f64::from(i).ln();
+            clear *= q;
+            if big {
+                log_pmf += ln_lambda - f64::from(i).ln();
+            } else {
+                pmf *= lambda / f64::from(i);
+            }
         }
-        let per_block = (1.0 - keep.powf(f64::from(i) * f64::from(hashes))).powi(k);
-        sum += log_pmf.exp() * per_block;
+        let weight = if big { log_pmf.exp() } else { pmf };
+        sum += weight * (1.0 - clear).powi(k);
     }
     sum.min(1.0)
 }
@@ -113,7 +123,7 @@ pub fn optimal_bits_per_element(target_fpp: f64) -> Option<(f64, u32)> {
         if blocked_false_positive_rate(hi, k) > target_fpp {
             continue;
         }
-        for _ in 0..50 {
+        for _ in 0..36 {
             let mid = 0.5 * (lo + hi);
             if blocked_false_positive_rate(mid, k) <= target_fpp {
                 hi = mid;
@@ -121,8 +131,9 @@ pub fn optimal_bits_per_element(target_fpp: f64) -> Option<(f64, u32)> {
                 lo = mid;
             }
         }
-        if best.is_none_or(|(c, _)| hi < c) {
-            best = Some((hi, k));
+        match best {
+            Some((c, _)) if hi >= c => break, // past the optimum: c(k) is unimodal
+            _ => best = Some((hi, k)),
         }
     }
     best

@@ -123,25 +123,21 @@ impl<F: WindowFilter> Windows<F> {
     fn route(&mut self, at: Timestamp) -> &mut Window<F> {
         let capacity = self.config.capacity();
         let mut next_slot_end = None;
-        match self.windows.back_mut() {
-            Some(w) if !w.sealed && w.count < capacity && at < w.slot_end => {
-                if at < w.span.start {
-                    self.counters.late += 1;
-                }
+        if let Some(w) = self.windows.back() {
+            if !w.sealed && at < w.span.start {
+                self.counters.late += 1;
             }
-            Some(w) if !w.sealed => {
+        }
+        if let Some(w) = self.windows.back_mut() {
+            if !w.sealed && (w.count >= capacity || at >= w.slot_end) {
                 if w.count >= capacity {
                     self.counters.capacity_closes += 1;
                     if at < w.slot_end {
                         next_slot_end = Some(w.slot_end);
                     }
                 }
-                if at < w.span.start {
-                    self.counters.late += 1;
-                }
                 w.seal();
             }
-            _ => {}
         }
         if self.windows.back().is_none_or(|w| w.sealed) {
             let slot_end = next_slot_end.unwrap_or_else(|| self.slot_end(at));
