@@ -69,7 +69,7 @@ fn every_flipped_byte_is_a_typed_error() {
     let raw = bytes(&s);
     // Every byte of the header and first window header, then a stride (loads validate the config,
     // which sizes the filter numerically: a few ms each in debug builds).
-    for i in (0..raw.len()).filter(|i| *i < 260 || i % 7 == 0 || *i >= raw.len() - 8) {
+    for i in (0..raw.len()).filter(|i| *i < 200 || i % 61 == 0 || *i >= raw.len() - 8) {
         let mut bad = raw.clone();
         bad[i] ^= 0x10;
         let e = WindowedBloomStore::read_from(bad.as_slice()).unwrap_err();
@@ -86,7 +86,7 @@ fn every_flipped_byte_is_a_typed_error() {
 fn every_truncation_is_a_typed_error() {
     let (s, _) = filled();
     let raw = bytes(&s);
-    for len in (0..raw.len()).filter(|l| *l < 260 || l % 11 == 0 || *l >= raw.len() - 8) {
+    for len in (0..raw.len()).filter(|l| *l < 200 || l % 67 == 0 || *l >= raw.len() - 8) {
         let e = WindowedBloomStore::read_from(&raw[..len]).unwrap_err();
         assert!(matches!(e, PersistError::Truncated), "{len}: {e:?}");
     }

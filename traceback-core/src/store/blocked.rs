@@ -4,8 +4,8 @@
 //! hash again: it re-mixes each half with the window's seed (a bijective
 //! 64-bit finalizer, so false positives in two windows are independent) and
 //! reads the block index from the low half (multiply-shift range reduction)
-//! and `k` 9-bit bit positions from the high half (re-mixed every 7
-//! positions).
+//! and `k` 9-bit bit positions from the high half (a fresh mix of it for
+//! every 7 positions).
 
 use super::geometry::{BloomGeometry, BLOCK_BITS};
 use crate::digest::Digest;
@@ -103,11 +103,14 @@ impl BlockedBloom {
 
     /// The k-bit mask inside a block.
     #[inline(always)]
-    fn mask(&self, mut h: u64) -> [u64; 8] {
+    fn mask(&self, key: u64) -> [u64; 8] {
         let mut m = [0u64; 8];
+        let mut h = key;
         for i in 0..self.hashes {
             if i != 0 && i % 7 == 0 {
-                h = mix64(h);
+                // Seven 9-bit fields used up: draw the next word from the key, not from
+                // the exhausted remainder.
+                h = mix64(key ^ u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
             }
             let pos = (h as usize) & (BLOCK_BITS - 1);
             h >>= 9;
@@ -198,6 +201,22 @@ mod tests {
         ds.iter().for_each(|d| a.insert(d));
         b.insert_batch(&ds);
         assert_eq!(a, b);
+        // Positions beyond the seventh are as random as the first seven: the
+        // fill after n inserts matches 1 - (1 - 1/512)^(k n / blocks).
+        let g12 = BloomGeometry {
+            blocks: 64,
+            hashes: 12,
+        };
+        let mut f12 = BlockedBloom::new(g12, 1);
+        for i in 0..2000u32 {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&i.to_le_bytes());
+            b[8..12].copy_from_slice(&(i.wrapping_mul(2_654_435_761)).to_le_bytes());
+            f12.insert(&Digest(b));
+        }
+        let fill = f12.count_ones() as f64 / g12.bits() as f64;
+        let expect = 1.0 - (1.0 - 1.0 / 512.0f64).powf(12.0 * 2000.0 / 64.0);
+        assert!((fill - expect).abs() < 0.02, "{fill} vs {expect}");
         // Another seed puts the digest elsewhere.
         let mut c = BlockedBloom::new(g, 8);
         c.insert(&d);

@@ -100,6 +100,9 @@ impl WindowFilter for BlockedBloom {
     fn false_positive_probability(&self, count: u64) -> f64 {
         self.geometry().false_positive_rate(count)
     }
+    fn estimate(config: &StoreConfig, count: u64) -> f64 {
+        config.geometry().false_positive_rate(count)
+    }
     fn memory_bytes(&self) -> usize {
         BlockedBloom::memory_bytes(self)
     }

@@ -89,6 +89,9 @@ impl WindowFilter for ExactSet {
     fn false_positive_probability(&self, _count: u64) -> f64 {
         0.0
     }
+    fn estimate(_config: &StoreConfig, _count: u64) -> f64 {
+        0.0
+    }
     fn memory_bytes(&self) -> usize {
         self.0.capacity() * (core::mem::size_of::<Digest>() + 1)
     }

@@ -94,13 +94,23 @@ impl WindowFilter for PcFilter {
         self.0.contains(d)
     }
     fn false_positive_probability(&self, count: u64) -> f64 {
-        if count == 0 {
-            return 0.0;
-        }
-        let c = self.0.len() as f64 / count as f64;
-        classic_false_positive_rate(c, u32::try_from(self.0.hasher_count()).unwrap_or(u32::MAX))
+        classic(self.0.len() as f64, self.0.hasher_count() as f64, count)
+    }
+    fn estimate(config: &StoreConfig, count: u64) -> f64 {
+        // The crate's sizing: m = ceil(-log2(p) n / ln 2), k = ceil(m / n ln 2).
+        let n = config.capacity() as f64;
+        let m = (-config.target_fpp().log2() * n / core::f64::consts::LN_2).ceil();
+        let k = (m / n * core::f64::consts::LN_2).ceil();
+        classic(m, k, count)
     }
     fn memory_bytes(&self) -> usize {
         self.0.len().div_ceil(8)
     }
+}
+
+fn classic(bits: f64, hashes: f64, count: u64) -> f64 {
+    if count == 0 {
+        return 0.0;
+    }
+    classic_false_positive_rate(bits / count as f64, hashes as u32)
 }

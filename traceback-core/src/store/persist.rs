@@ -303,6 +303,9 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
             });
         }
         let filter = BlockedBloom::from_parts(blocks, hashes, wseed);
+        // An open window sized unlike the configuration is closed: new inserts
+        // go to a window of the configured geometry.
+        let sealed = sealed || filter.geometry() != config.geometry();
         let sealed_fpp = if sealed {
             filter.false_positive_probability(n)
         } else {

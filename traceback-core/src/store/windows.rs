@@ -34,8 +34,10 @@ pub(crate) trait WindowFilter: Send {
     }
     /// Whether the digest may be present.
     fn contains(&self, d: &Digest) -> bool;
-    /// Estimated false-positive probability after `count` inserts.
+    /// Estimated false-positive probability of this filter after `count` inserts.
     fn false_positive_probability(&self, count: u64) -> f64;
+    /// The same estimate for a filter made by [`WindowFilter::create`] (no allocation).
+    fn estimate(config: &StoreConfig, count: u64) -> f64;
     /// Bytes of memory held.
     fn memory_bytes(&self) -> usize;
 }
@@ -53,12 +55,20 @@ pub(crate) struct Window<F> {
     pub(crate) filter: F,
 }
 
+/// Buckets of the open window's estimate table (over counts 0..=capacity).
+const TABLE: u64 = 64;
+
 impl<F: WindowFilter> Window<F> {
-    fn fpp(&self) -> f64 {
+    /// Sealed: the exact estimate. Open: the table entry for the next bucket
+    /// up (never below the exact estimate, as the rate grows with the count).
+    fn fpp(&self, table: &[f64], capacity: u64) -> f64 {
         if self.sealed {
-            self.sealed_fpp
-        } else {
-            self.filter.false_positive_probability(self.count)
+            return self.sealed_fpp;
+        }
+        let bucket = (u128::from(self.count) * u128::from(TABLE)).div_ceil(u128::from(capacity));
+        match table.get(bucket as usize) {
+            Some(p) => *p,
+            None => self.filter.false_positive_probability(self.count),
         }
     }
 
@@ -79,6 +89,8 @@ pub(crate) struct Windows<F> {
     pub(crate) next_seq: u64,
     pub(crate) held: Option<TimeRange>,
     pub(crate) counters: Counters,
+    /// `F::estimate` at `capacity * j / TABLE` for j in 0..=TABLE.
+    fpp_table: Vec<f64>,
 }
 
 /// The running counters kept beside the windows.
@@ -99,6 +111,12 @@ impl<F: WindowFilter> Windows<F> {
             next_seq: 0,
             held: None,
             counters: Counters::default(),
+            fpp_table: (0..=TABLE)
+                .map(|j| {
+                    let n = (u128::from(config.capacity()) * u128::from(j) / u128::from(TABLE)) as u64;
+                    F::estimate(&config, n)
+                })
+                .collect(),
         }
     }
 
@@ -219,7 +237,7 @@ impl<F: WindowFilter> Windows<F> {
             .filter(|w| w.span.overlaps(&range) && w.filter.contains(d))
             .map(|w| WindowMatch {
                 span: w.span,
-                false_positive_probability: w.fpp(),
+                false_positive_probability: w.fpp(&self.fpp_table, self.config.capacity()),
             })
             .collect();
         QueryAnswer {
@@ -254,7 +272,7 @@ impl<F: WindowFilter> Windows<F> {
                 span: w.span,
                 count: w.count,
                 sealed: w.sealed,
-                false_positive_probability: w.fpp(),
+                false_positive_probability: w.fpp(&self.fpp_table, self.config.capacity()),
             })
             .collect()
     }
