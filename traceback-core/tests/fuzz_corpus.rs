@@ -141,8 +141,7 @@ fn regenerate_seed_corpus() {
     }
     let dir = corpus.join("eve_line");
     fs::create_dir_all(&dir).unwrap();
-    let eve =
-        fs::read_to_string(root().join("testdata/suricata/sample-eve-alerts.jsonl")).unwrap();
+    let eve = fs::read_to_string(root().join("testdata/suricata/sample-eve-alerts.jsonl")).unwrap();
     for (i, line) in eve.lines().enumerate() {
         fs::write(dir.join(format!("alert-{i}.json")), line).unwrap();
     }
