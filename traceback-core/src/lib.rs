@@ -27,6 +27,7 @@ pub mod eve;
 pub mod evidence;
 pub mod fuzzing;
 pub mod ids;
+pub mod intertrack;
 pub mod packet;
 pub mod store;
 pub mod time;
