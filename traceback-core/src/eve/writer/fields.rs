@@ -107,22 +107,36 @@ pub(crate) fn frame_fields(link: LinkType, frame: &[u8]) -> Result<FrameFields<'
     Ok(f)
 }
 
-/// The protocol name Suricata writes in `proto` (its `known_proto` table
-/// for the common protocols), else the number in decimal.
+/// The protocol name Suricata writes in `proto`: the IANA keyword from its
+/// `known_proto` table for the protocols an attack packet plausibly carries,
+/// else the number in decimal.
 pub(crate) fn proto_name(proto: u8) -> String {
     match proto {
+        0 => "HOPOPT",
         1 => "ICMP",
         2 => "IGMP",
-        4 => "IPIP",
+        4 => "IP-in-IP",
         6 => "TCP",
         17 => "UDP",
+        33 => "DCCP",
         41 => "IPv6",
+        43 => "IPv6-Route",
+        44 => "IPv6-Frag",
+        46 => "RSVP",
         47 => "GRE",
         50 => "ESP",
         51 => "AH",
         58 => "IPv6-ICMP",
+        59 => "IPv6-NoNxt",
+        60 => "IPv6-Opts",
+        88 => "EIGRP",
+        89 => "OSPF",
         103 => "PIM",
+        112 => "VRRP",
+        115 => "L2TP",
         132 => "SCTP",
+        136 => "UDPLite",
+        137 => "MPLS-in-IP",
         n => return n.to_string(),
     }
     .to_string()
@@ -156,4 +170,40 @@ pub(crate) fn printable(payload: &[u8]) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_addresses_and_printable() {
+        assert_eq!(proto_name(4), "IP-in-IP");
+        assert_eq!(proto_name(58), "IPv6-ICMP");
+        assert_eq!(proto_name(253), "253");
+        assert_eq!(
+            addr_text("::1".parse().unwrap()),
+            "0000:0000:0000:0000:0000:0000:0000:0001"
+        );
+        assert_eq!(addr_text("10.0.0.1".parse().unwrap()), "10.0.0.1");
+        assert_eq!(printable(b"a b\r\n\x00\x7f\xff~"), "a b\r\n...~");
+    }
+
+    #[test]
+    fn ppp_and_sll2_frames() {
+        let ip = [
+            0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 10, 0, 0, 1, 0, 53, 0, 99, 0, 8, 0, 0,
+        ];
+        let mut ppp = vec![0xff, 0x03, 0x00, 0x21];
+        ppp.extend_from_slice(&ip);
+        let f = frame_fields(LinkType::PPP, &ppp).unwrap();
+        assert_eq!((f.proto, f.ports, f.payload.len()), (17, Some((53, 99)), 0));
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 1, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0];
+        sll2.extend_from_slice(&ip);
+        assert_eq!(frame_fields(LinkType::LINUX_SLL2, &sll2).unwrap(), f);
+        assert!(matches!(
+            frame_fields(LinkType::PPP, &[0xff, 0x03, 0xc0, 0x21]),
+            Err(EveWriteError::NotIp)
+        ));
+    }
 }
