@@ -29,8 +29,10 @@ mod reader;
 mod source;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 pub use reader::{CaptureFormat, CaptureInfo, CaptureReader, CaptureStats, InterfaceInfo};
+pub use writer::{CaptureWriteError, PcapWriter, PcapngWriter};
 
 use crate::packet::LinkType;
 use crate::time::Timestamp;

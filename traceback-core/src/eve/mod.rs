@@ -19,8 +19,10 @@
 //!   UTC offset, `Z`, `+HH:MM`), to nanoseconds since the epoch.
 
 mod timestamp;
+mod writer;
 
 pub use timestamp::parse_timestamp;
+pub use writer::{alert_line, format_timestamp, write_alert, AlertSpec, EveRule, EveWriteError};
 
 use crate::packet::LinkType;
 use crate::time::Timestamp;
