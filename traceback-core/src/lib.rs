@@ -26,6 +26,7 @@ pub mod digest;
 pub mod evidence;
 pub mod ids;
 pub mod packet;
+pub mod sim;
 pub mod store;
 pub mod time;
 
