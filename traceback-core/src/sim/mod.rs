@@ -8,6 +8,7 @@
 
 pub mod asgraph;
 pub mod deployment;
+pub mod rewrite;
 pub mod routing;
 
 pub use asgraph::{AsGraph, AsGraphError, AsNode, Relation};
