@@ -29,6 +29,8 @@ pub mod packet;
 pub mod sim;
 pub mod store;
 pub mod time;
+pub mod topology;
+pub mod trace;
 
 pub use digest::{Digest, DigestProfile, Digester};
 pub use evidence::{Evidence, Ingress};
