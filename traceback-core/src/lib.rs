@@ -22,6 +22,7 @@
 //! `traceback-net` drives it over the network.
 
 pub mod capture;
+pub mod control;
 pub mod digest;
 pub mod evidence;
 pub mod ids;
