@@ -24,7 +24,9 @@
 pub mod capture;
 pub mod control;
 pub mod digest;
+pub mod eve;
 pub mod evidence;
+pub mod fuzzing;
 pub mod ids;
 pub mod intertrack;
 pub mod packet;
