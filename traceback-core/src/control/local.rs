@@ -133,3 +133,34 @@ impl<C: CollectorSet> IngressLocator for LocalControl<C> {
         Located::Ready(finding)
     }
 }
+
+/// A locator shared between the interconnect that owns it and code that
+/// reads its state afterwards (for example a simulator collecting attack
+/// graphs from [`LocalControl::history`]).
+pub struct SharedLocator<L> {
+    inner: Arc<std::sync::Mutex<L>>,
+    name: String,
+}
+
+impl<L: IngressLocator> SharedLocator<L> {
+    /// Share `locator`; keep the returned handle to read it later.
+    pub fn new(locator: L) -> (Self, Arc<std::sync::Mutex<L>>) {
+        let name = locator.name().to_owned();
+        let inner = Arc::new(std::sync::Mutex::new(locator));
+        (SharedLocator { inner: inner.clone(), name }, inner)
+    }
+}
+
+impl<L: IngressLocator> IngressLocator for SharedLocator<L> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn locate(&mut self, query: &LocalQuery, now: Timestamp) -> Located {
+        match self.inner.lock() {
+            Ok(mut l) => l.locate(query, now),
+            // A reader panicked while holding the lock: the method cannot answer.
+            Err(_) => Located::Ready(LocalFinding::Unavailable),
+        }
+    }
+}

@@ -24,5 +24,5 @@ mod local;
 mod trace;
 
 pub use dot::attack_graph_dot;
-pub use local::{CollectorSet, LocalControl};
+pub use local::{CollectorSet, LocalControl, SharedLocator};
 pub use trace::{ControlConfig, ControlError, ControlOutcome, ControlTrace};

@@ -12,6 +12,8 @@ pub mod isp;
 pub mod network;
 pub mod rewrite;
 pub mod routing;
+pub mod scenario;
+pub mod traffic;
 
 pub use asgraph::{AsGraph, AsGraphError, AsNode, Relation};
 pub use deployment::{evaluate, evaluate_path, DeploymentReport, PathOutcome};

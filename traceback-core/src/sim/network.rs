@@ -138,6 +138,11 @@ impl Network {
         &self.stores[i]
     }
 
+    /// Give up the network, keeping every ISP's collector stores (by ISP index).
+    pub fn into_stores(self) -> Vec<BTreeMap<CollectorId, Box<dyn DigestStore>>> {
+        self.stores
+    }
+
     /// The clock offset of ISP `i`'s collectors, in nanoseconds.
     pub fn skew_ns(&self, i: usize) -> i64 {
         self.skew[i]
@@ -300,7 +305,8 @@ impl Network {
     }
 }
 
-fn skewed(t: Timestamp, skew_ns: i64) -> Timestamp {
+/// `t` as read by a clock `skew_ns` nanoseconds off.
+pub(crate) fn skewed(t: Timestamp, skew_ns: i64) -> Timestamp {
     if skew_ns >= 0 {
         t.saturating_add(Duration::from_nanos(skew_ns as u64))
     } else {
