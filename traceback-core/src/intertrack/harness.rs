@@ -140,6 +140,18 @@ pub enum HarnessError {
     StepLimit(u64),
 }
 
+/// An event with the AS that emitted it and the virtual time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Recorded {
+    /// Virtual time of the step that produced it.
+    pub at: Timestamp,
+    /// The AS whose interconnect emitted it.
+    pub asn: Asn,
+    /// The event.
+    pub event: Event,
+}
+
 /// What a run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -166,7 +178,7 @@ pub struct Federation {
     link_last: BTreeMap<(Asn, Asn), Timestamp>,
     seq: u64,
     now: Timestamp,
-    events: Vec<(Asn, Event)>,
+    events: Vec<Recorded>,
     report: RunReport,
 }
 
@@ -231,15 +243,20 @@ impl Federation {
         self.nodes.get_mut(&asn)
     }
 
-    /// Every event so far, with the AS that emitted it.
-    pub fn events(&self) -> &[(Asn, Event)] {
+    /// Every event so far, in order.
+    pub fn events(&self) -> &[Recorded] {
         &self.events
     }
 
     /// The tree of a finished trace.
     pub fn finished(&self, id: RequestId) -> Option<&AsPathTree> {
-        self.events.iter().find_map(|(_, e)| match e {
-            Event::TraceFinished { id: i, tree } if *i == id => Some(tree),
+        self.finished_at(id).map(|(_, t)| t)
+    }
+
+    /// When a trace finished, and its tree.
+    pub fn finished_at(&self, id: RequestId) -> Option<(Timestamp, &AsPathTree)> {
+        self.events.iter().find_map(|r| match &r.event {
+            Event::TraceFinished { id: i, tree } if *i == id => Some((r.at, tree)),
             _ => None,
         })
     }
@@ -325,8 +342,12 @@ impl Federation {
             while let Some(t) = node.poll_transmit() {
                 out.push((*asn, t.to, t.message));
             }
-            while let Some(e) = node.poll_event() {
-                self.events.push((*asn, e));
+            while let Some(event) = node.poll_event() {
+                self.events.push(Recorded {
+                    at: self.now,
+                    asn: *asn,
+                    event,
+                });
             }
         }
         for (from, to, m) in out {

@@ -385,6 +385,7 @@ impl Interconnect {
             );
             return self.send(from, Message::Reply(reply));
         }
+        self.make_room();
         let id = req.id;
         let session = Session {
             id,
@@ -410,7 +411,7 @@ impl Interconnect {
     }
 
     /// A trace reply from neighbour `from` (its own, or relayed from further upstream).
-    pub fn handle_reply(&mut self, from: Asn, reply: TraceReply, now: Timestamp) {
+    pub fn handle_reply(&mut self, from: Asn, reply: TraceReply, _now: Timestamp) {
         let me = self.config.asn;
         let Some(s) = self.sessions.get_mut(&reply.id) else {
             self.stats.replies_ignored += 1;
@@ -463,7 +464,7 @@ impl Interconnect {
             }
         }
         if known {
-            self.check_done(reply.id, now);
+            self.check_done(reply.id);
         }
     }
 
@@ -484,7 +485,7 @@ impl Interconnect {
 
     /// The driver could not deliver trace `id` to `neighbor`: that branch
     /// ends as Unknown (unreachable) without waiting for the timeout.
-    pub fn handle_unreachable(&mut self, neighbor: Asn, id: RequestId, now: Timestamp) {
+    pub fn handle_unreachable(&mut self, neighbor: Asn, id: RequestId, _now: Timestamp) {
         let me = self.config.asn;
         if self
             .sessions
@@ -492,7 +493,7 @@ impl Interconnect {
             .is_some_and(|s| s.outstanding.contains_key(&(me, neighbor)))
         {
             self.answer_for(id, neighbor, UnknownReason::Unreachable);
-            self.check_done(id, now);
+            self.check_done(id);
         }
     }
 
@@ -537,7 +538,7 @@ impl Interconnect {
                 }
                 continue;
             }
-            self.check_done(id, now);
+            self.check_done(id);
         }
     }
 
@@ -559,6 +560,26 @@ impl Interconnect {
     }
 
     // ---- internals ----
+
+    /// Finished relay sessions linger to pass on late replies; keep at most
+    /// four times `max_in_progress` sessions by dropping the oldest finished ones.
+    fn make_room(&mut self) {
+        let cap = self.config.policy.max_in_progress.saturating_mul(4).max(16);
+        while self.sessions.len() >= cap {
+            let oldest = self
+                .sessions
+                .values()
+                .filter(|s| s.finished)
+                .min_by_key(|s| s.expires)
+                .map(|s| s.id);
+            match oldest {
+                Some(id) => {
+                    self.sessions.remove(&id);
+                }
+                None => break,
+            }
+        }
+    }
 
     fn send(&mut self, to: Asn, message: Message) {
         self.transmits.push_back(Transmit { to, message });
@@ -632,22 +653,13 @@ impl Interconnect {
                 };
                 (status, Vec::new(), confidence)
             }
-            LocalFinding::Unavailable => {
-                let status = if origin {
-                    AsStatus::Destination
-                } else {
-                    AsStatus::Unknown(UnknownReason::NoCoverage)
-                };
-                (status, Vec::new(), Confidence::NONE)
-            }
-            LocalFinding::Busy => {
-                let status = if origin {
-                    AsStatus::Destination
-                } else {
-                    AsStatus::Busy
-                };
-                (status, Vec::new(), Confidence::NONE)
-            }
+            // The method could not look: said as such, at the origin too.
+            LocalFinding::Unavailable => (
+                AsStatus::Unknown(UnknownReason::NoCoverage),
+                Vec::new(),
+                Confidence::NONE,
+            ),
+            LocalFinding::Busy => (AsStatus::Busy, Vec::new(), Confidence::NONE),
         };
         let borders: BTreeSet<Asn> = ingress
             .iter()
@@ -714,7 +726,7 @@ impl Interconnect {
                 });
             }
         }
-        self.check_done(id, now);
+        self.check_done(id);
     }
 
     /// Send this ISP's answer to `to`; `again` marks forwarded neighbours as
@@ -767,7 +779,7 @@ impl Interconnect {
         }
     }
 
-    fn check_done(&mut self, id: RequestId, _now: Timestamp) {
+    fn check_done(&mut self, id: RequestId) {
         let Some(s) = self.sessions.get_mut(&id) else {
             return;
         };

@@ -46,6 +46,18 @@ pub struct LocalQuery {
     pub arrival: Arrival,
 }
 
+impl LocalQuery {
+    /// A query (for adapters and their tests; the interconnect makes its own).
+    pub fn new(query: QueryId, request: RequestId, evidence: Evidence, arrival: Arrival) -> Self {
+        LocalQuery {
+            query,
+            request,
+            evidence,
+            arrival,
+        }
+    }
+}
+
 /// What the local method found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -10,6 +10,9 @@ use crate::intertrack::tree::AsPathTree;
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Most edges one session tracks.
+pub(crate) const MAX_EDGES: usize = 4 * crate::intertrack::tree::MAX_TREE_NODES;
+
 /// An edge of the trace: `(asker, asked)`.
 pub(crate) type Edge = (Asn, Asn);
 
@@ -85,9 +88,11 @@ impl Session {
         owed
     }
 
-    /// Expect a reply on `edge` unless it was already asked.
+    /// Expect a reply on `edge` unless it was already asked (or the session
+    /// already tracks [`MAX_EDGES`] edges: a flood of invented upstream ASes
+    /// cannot grow it further).
     pub(crate) fn expect(&mut self, edge: Edge, deadline: Option<Timestamp>) {
-        if !self.knows(edge) {
+        if !self.knows(edge) && self.outstanding.len() + self.settled.len() < MAX_EDGES {
             self.outstanding.insert(edge, deadline);
         }
     }

@@ -249,13 +249,13 @@ impl AsPathTree {
             return;
         }
         let parent = reply.asked_by().unwrap_or(from);
-        if reply.status == AsStatus::Loop {
-            // The request came back to an AS already on its path.
-            self.loops.insert((parent, responder));
+        if !solicited {
+            self.conflict(Conflict::Unsolicited { responder, from });
             return;
         }
-        if !solicited || responder == self.root {
-            self.conflict(Conflict::Unsolicited { responder, from });
+        if reply.status == AsStatus::Loop || responder == self.root {
+            // The request came back to an AS already on its path.
+            self.add_loop(parent, responder);
             return;
         }
         if !self.ensure_node(responder) {
@@ -296,12 +296,12 @@ impl AsPathTree {
                 continue; // listed twice in one reply: once is enough
             }
             if u.asn == asn || self.would_cycle(asn, u.asn) {
-                self.loops.insert((asn, u.asn));
+                self.add_loop(asn, u.asn);
                 continue;
             }
             let noted = match u.note {
                 UpstreamNote::Visited => {
-                    self.loops.insert((asn, u.asn));
+                    self.add_loop(asn, u.asn);
                     continue;
                 }
                 UpstreamNote::Forwarded | UpstreamNote::AlreadyForwarded => None,
@@ -316,6 +316,12 @@ impl AsPathTree {
             if let Some(s) = noted {
                 self.merge_status(u.asn, s, Confidence::NONE, false);
             }
+        }
+    }
+
+    fn add_loop(&mut self, from: Asn, to: Asn) {
+        if self.loops.len() < MAX_TREE_NODES {
+            self.loops.insert((from, to));
         }
     }
 
@@ -415,5 +421,139 @@ impl AsPathTree {
         } else {
             self.conflicts_dropped += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intertrack::message::{RequestId, VisitedList};
+    use crate::time::Timestamp;
+
+    const V: Asn = Asn(1);
+
+    fn reply(responder: u32, via: &[u32], status: AsStatus, up: &[(u32, UpstreamNote)]) -> TraceReply {
+        let via = VisitedList::new(via.iter().map(|a| Asn(*a)).collect()).unwrap();
+        TraceReply::new(
+            RequestId::new(V, Timestamp::EPOCH, 0),
+            Asn(responder),
+            via,
+            status,
+            Confidence::FULL,
+        )
+        .with_upstream(up.iter().map(|(a, n)| Upstream::new(Asn(*a), *n)).collect())
+        .unwrap()
+    }
+
+    fn rooted(children: &[u32]) -> AsPathTree {
+        let mut t = AsPathTree::new(V);
+        let up: Vec<Upstream> = children
+            .iter()
+            .map(|c| Upstream::new(Asn(*c), UpstreamNote::Forwarded))
+            .collect();
+        t.record_root(AsStatus::Destination, Confidence::FULL, &up, None);
+        t
+    }
+
+    #[test]
+    fn forged_upstream_cannot_make_a_cycle() {
+        let mut t = rooted(&[2]);
+        t.merge(
+            &reply(2, &[1], AsStatus::Transit, &[(3, UpstreamNote::Forwarded)]),
+            Asn(2),
+            true,
+        );
+        // 3 names 2 and the root as upstream, as if they had not been visited.
+        t.merge(
+            &reply(
+                3,
+                &[1, 2],
+                AsStatus::Transit,
+                &[(2, UpstreamNote::Forwarded), (1, UpstreamNote::Forwarded)],
+            ),
+            Asn(2),
+            true,
+        );
+        assert!(t.loops().contains(&(Asn(3), Asn(2))));
+        assert!(t.loops().contains(&(Asn(3), Asn(1))));
+        assert!(t.node(Asn(3)).unwrap().children.is_empty());
+        // A reply about the root itself is a loop too, not a status change.
+        t.merge(&reply(1, &[1, 2, 3], AsStatus::Source, &[]), Asn(2), true);
+        assert_eq!(t.status(V), Some(AsStatus::Destination));
+        t.finish(true);
+        assert!(t.paths().is_empty());
+    }
+
+    #[test]
+    fn notes_and_unknowns_never_override_an_own_answer() {
+        let mut t = rooted(&[2, 3]);
+        // 2 answers itself: NotFound.
+        t.merge(&reply(2, &[1], AsStatus::NotFound, &[]), Asn(2), true);
+        // 3 says 2 was beyond its hop limit: a note, ignored for 2.
+        t.merge(
+            &reply(3, &[1], AsStatus::Transit, &[(2, UpstreamNote::HopLimit)]),
+            Asn(3),
+            true,
+        );
+        assert_eq!(t.status(Asn(2)), Some(AsStatus::NotFound));
+        // A late Unknown (timed out) about 2 changes nothing and is no conflict.
+        t.merge(
+            &reply(2, &[1], AsStatus::Unknown(UnknownReason::TimedOut), &[]),
+            Asn(1),
+            true,
+        );
+        assert_eq!(t.status(Asn(2)), Some(AsStatus::NotFound));
+        // Unknown first, then the real answer: the answer wins quietly.
+        let mut t2 = rooted(&[4]);
+        t2.merge(
+            &reply(4, &[1], AsStatus::Unknown(UnknownReason::TimedOut), &[]),
+            Asn(1),
+            true,
+        );
+        t2.merge(&reply(4, &[1], AsStatus::Source, &[]), Asn(4), true);
+        assert_eq!(t2.origins(), vec![Asn(4)]);
+        assert!(t2.conflicts().is_empty());
+        // Two own answers that differ: the higher rank stays, conflict recorded.
+        t.merge(
+            &reply(2, &[1], AsStatus::Refused(RefusalReason::RateLimit), &[]),
+            Asn(2),
+            true,
+        );
+        assert_eq!(t.status(Asn(2)), Some(AsStatus::NotFound));
+        assert!(
+            matches!(
+                t.conflicts(),
+                [
+                    Conflict::NamedTwice { .. },
+                    Conflict::Contradiction {
+                        kept: AsStatus::NotFound,
+                        ..
+                    }
+                ]
+            ),
+            "{:?}",
+            t.conflicts()
+        );
+    }
+
+    #[test]
+    fn tree_and_conflicts_are_bounded() {
+        let mut t = rooted(&[2]);
+        let up: Vec<(u32, UpstreamNote)> = (10..138).map(|a| (a, UpstreamNote::Forwarded)).collect();
+        // Forty replies naming 128 new ASes each: 5120 > MAX_TREE_NODES.
+        for k in 0..40u32 {
+            let up: Vec<(u32, UpstreamNote)> = up.iter().map(|(a, n)| (a + k * 1000, *n)).collect();
+            t.merge(&reply(2, &[1], AsStatus::Transit, &up), Asn(2), true);
+        }
+        assert_eq!(t.nodes().len(), MAX_TREE_NODES);
+        assert_eq!(
+            t.conflicts().iter().filter(|c| **c == Conflict::TreeFull).count(),
+            1
+        );
+        for _ in 0..(MAX_CONFLICTS + 10) {
+            t.merge(&reply(9, &[1], AsStatus::Source, &[]), Asn(9), false);
+        }
+        assert_eq!(t.conflicts().len(), MAX_CONFLICTS);
+        assert!(t.conflicts_dropped() >= 10);
     }
 }
