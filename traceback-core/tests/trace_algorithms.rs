@@ -74,6 +74,8 @@ fn line_customer_ingress_is_source() {
     let f = g.findings.iter().find(|f| f.ingress == cust("att")).unwrap();
     assert_eq!(f.basis, IngressBasis::Collector);
     assert_eq!(f.router.as_str(), "r1");
+    assert_eq!(g.confidence_of(&cust("att")), Some(1.0));
+    assert_eq!(g.confidence_of(&cust("vic")), None);
 
     let mut o2 = Oracle {
         seen: o.seen.clone(),
@@ -649,4 +651,72 @@ fn algorithms_are_chosen_by_name_from_config() {
         ),
         Err(TraceError::UnknownAlgorithm(_))
     ));
+}
+
+#[test]
+fn documented_config_parses() {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Config {
+        algorithm: AlgorithmKind,
+        options: TraceOptions,
+    }
+    let doc = include_str!("../../docs/trace-algorithms.md");
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let cfg: Config = toml::from_str(&doc[start..end]).unwrap();
+    assert_eq!(cfg.algorithm, AlgorithmKind::Spie);
+    assert_eq!(
+        cfg.options,
+        TraceOptions::default(),
+        "the documented values are the defaults"
+    );
+}
+
+#[test]
+fn example_isp_traces_to_an_unwatched_customer() {
+    let topo =
+        Arc::new(Topology::from_toml_str(include_str!("../../docs/examples/topology-as64500.toml")).unwrap());
+    let mut o = Oracle::default();
+    // From a customer at edge2 (whose edge has no collector) to the web customer at edge1.
+    o.path(&topo, &["core2-edge2", "core1-core2", "edge1-core1"], digest(12));
+    let g = run(
+        AlgorithmKind::Spie,
+        &topo,
+        &mut o,
+        TraceParams::new(evidence(digest(12)), "cust-web"),
+    );
+    assert_eq!(routers(&g), vec!["core1", "core2", "edge1", "edge2"]);
+    assert_eq!(g.ingress, vec![cust("cust-home")]);
+    assert_eq!(g.findings.len(), 1);
+    assert_eq!(g.findings[0].basis, IngressBasis::Frontier { candidates: 1 });
+    assert!(!g.is_complete(), "cust-home could not be observed");
+    // Border-first sees no hit on any watched edge: the one unwatched edge is the only candidate.
+    let mut o2 = Oracle {
+        seen: o.seen.clone(),
+        ..Oracle::default()
+    };
+    let b = run(
+        AlgorithmKind::BorderFirst,
+        &topo,
+        &mut o2,
+        TraceParams::new(evidence(digest(12)), "cust-web"),
+    );
+    assert_eq!(b.ingress, vec![cust("cust-home")]);
+    assert_eq!(b.questions_asked(), 3, "b-64501, b-64502, cust-dc");
+    // A transit trace: entered from AS64501, seen leaving towards AS64502.
+    let mut o = Oracle::default();
+    o.path(
+        &topo,
+        &["b-64501", "edge1-core1", "core1-core2", "core2-edge2"],
+        digest(13),
+    );
+    let g = run(
+        AlgorithmKind::Spie,
+        &topo,
+        &mut o,
+        TraceParams::new(evidence(digest(13)), "b-64502"),
+    );
+    assert_eq!(g.ingress, vec![border(64501, "b-64501")]);
+    assert_eq!(g.node("edge1").unwrap().depth, 3);
 }

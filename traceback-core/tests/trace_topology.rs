@@ -157,3 +157,22 @@ fn minimal_json_topology() {
     assert_eq!(t.links_at("r").len(), 1);
     assert_eq!(t.neighbors("r").count(), 0);
 }
+
+fn fenced<'a>(doc: &'a str, lang: &str) -> &'a str {
+    let open = format!("```{lang}\n");
+    let start = doc.find(&open).expect("fenced block") + open.len();
+    let len = doc[start..].find("```").expect("closing fence");
+    &doc[start..start + len]
+}
+
+#[test]
+fn documented_examples_match_and_load() {
+    let doc = include_str!("../../docs/topology.md");
+    assert_eq!(
+        fenced(doc, "toml"),
+        EXAMPLE,
+        "docs/topology.md shows the shipped example file"
+    );
+    let t = Topology::from_json_str(fenced(doc, "json")).expect("documented JSON loads");
+    assert_eq!(t.collectors_watching("b-64501")[0].as_str(), "col-b-64501");
+}

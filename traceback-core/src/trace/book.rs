@@ -206,3 +206,89 @@ impl QuestionBook {
         self.stats
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Coverage, QueryAnswer, WindowMatch};
+
+    const TOPO: &str = r#"
+asn = 1
+routers = [{ id = "a" }, { id = "b" }]
+links = [{ id = "ab", a = "a", b = "b" }, { id = "bare", a = "a", b = "b" }]
+collectors = [{ id = "ca", link = "ab", router = "a" }, { id = "cb", link = "ab", router = "b" }]
+"#;
+
+    fn hit() -> Answer {
+        Answer::Store(QueryAnswer {
+            matches: vec![WindowMatch {
+                span: TimeRange::at(Timestamp::from_secs(1)),
+                false_positive_probability: 0.1,
+            }],
+            coverage: Coverage::Full,
+        })
+    }
+
+    #[test]
+    fn a_link_is_reported_once_all_its_collectors_settled() {
+        let topo = Topology::from_toml_str(TOPO).unwrap();
+        let mut book = QuestionBook::new(Duration::from_secs(2));
+        let range = TimeRange::at(Timestamp::from_secs(1));
+        assert!(book.ask_link(&topo, &"ab".into(), Digest::default(), range, 7));
+        assert!(
+            !book.ask_link(&topo, &"ab".into(), Digest::default(), range, 7),
+            "asked once"
+        );
+        let now = Timestamp::from_secs(10);
+        let q1 = book.poll_question(now).unwrap();
+        let q2 = book.poll_question(now).unwrap();
+        assert!(book.poll_question(now).is_none());
+        assert_eq!(book.poll_timeout(), Some(Timestamp::from_secs(12)));
+        book.handle_answer(q1.id, &hit()).unwrap();
+        assert!(book.poll_link().is_none(), "one collector still outstanding");
+        book.handle_timeout(Timestamp::from_secs(11));
+        assert!(book.poll_link().is_none());
+        book.handle_timeout(Timestamp::from_secs(12));
+        let r = book.poll_link().unwrap();
+        assert_eq!((r.link.as_str(), r.tag), ("ab", 7));
+        assert_eq!(
+            r.observation,
+            Observation::Hit {
+                false_positive_probability: 0.1
+            },
+            "hit beats timeout"
+        );
+        assert_eq!(
+            book.handle_answer(q2.id, &hit()),
+            Err(TraceError::NotOutstanding(q2.id))
+        );
+        assert!(book.is_idle());
+        let s = book.stats();
+        assert_eq!((s.asked, s.answered, s.timed_out, s.failed), (2, 1, 1, 0));
+        // An unwatched link is settled at once, without a question.
+        assert!(book.ask_link(&topo, &"bare".into(), Digest::default(), range, 0));
+        assert!(book.poll_question(now).is_none());
+        assert_eq!(
+            book.poll_link().unwrap().observation,
+            Observation::Unknown(UnknownReason::NoCollector)
+        );
+        assert_eq!(book.stats().unwatched_links, 1);
+    }
+
+    #[test]
+    fn a_certain_miss_on_one_interface_overrules_a_hit_on_the_other() {
+        let topo = Topology::from_toml_str(TOPO).unwrap();
+        let mut book = QuestionBook::new(Duration::from_secs(2));
+        let range = TimeRange::at(Timestamp::from_secs(1));
+        book.ask_link(&topo, &"ab".into(), Digest::default(), range, 0);
+        let q1 = book.poll_question(Timestamp::EPOCH).unwrap();
+        let q2 = book.poll_question(Timestamp::EPOCH).unwrap();
+        book.handle_answer(q1.id, &hit()).unwrap();
+        let miss = Answer::Store(QueryAnswer {
+            matches: vec![],
+            coverage: Coverage::Full,
+        });
+        book.handle_answer(q2.id, &miss).unwrap();
+        assert_eq!(book.poll_link().unwrap().observation, Observation::Miss);
+    }
+}

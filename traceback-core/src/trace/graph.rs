@@ -123,6 +123,16 @@ impl AttackGraph {
         !self.links.iter().any(|l| l.observation.is_unknown())
     }
 
+    /// The highest confidence among the accepted findings for `ingress`
+    /// (`None` if it is not an accepted entry point).
+    pub fn confidence_of(&self, ingress: &Ingress) -> Option<f64> {
+        self.findings
+            .iter()
+            .filter(|f| f.is_accepted() && f.ingress == *ingress)
+            .map(|f| f.confidence)
+            .reduce(f64::max)
+    }
+
     /// Routers with status [`NodeStatus::Hit`] or [`NodeStatus::Start`].
     pub fn hit_routers(&self) -> impl Iterator<Item = &RouterId> + '_ {
         self.nodes

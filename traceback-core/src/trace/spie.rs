@@ -68,38 +68,29 @@ impl SpieFlood {
             outcome: None,
             done: false,
         };
-        s.add_node(start_router, NodeStatus::Start, 1.0, 0, None, None, 0);
+        let start = GraphNode {
+            router: start_router,
+            status: NodeStatus::Start,
+            confidence: 1.0,
+            depth: 0,
+            via: None,
+        };
+        s.add_node(start, None, 0);
         s.pump();
         Ok(s)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_node(
-        &mut self,
-        router: RouterId,
-        status: NodeStatus,
-        confidence: f64,
-        depth: u32,
-        via: Option<LinkId>,
-        parent: Option<usize>,
-        unknown_hops: u32,
-    ) {
+    /// Add a router; queue it for expansion unless it is too many unknown hops out.
+    fn add_node(&mut self, node: GraphNode, parent: Option<usize>, unknown_hops: u32) {
         let i = self.nodes.len();
-        self.index.insert(router.clone(), i);
-        let expand = unknown_hops <= self.params.options.max_unknown_hops;
+        self.index.insert(node.router.clone(), i);
         self.nodes.push(NodeState {
-            node: GraphNode {
-                router,
-                status,
-                confidence,
-                depth,
-                via,
-            },
+            node,
             parent,
             unknown_hops,
             expanded: false,
         });
-        if expand {
+        if unknown_hops <= self.params.options.max_unknown_hops {
             self.queue.push_back(i);
         }
     }
@@ -144,8 +135,15 @@ impl SpieFlood {
                     (parent.node.confidence, parent.node.depth + 1, parent.unknown_hops);
                 match (r.observation, self.index.get(&up).copied()) {
                     (Observation::Hit { .. }, None) => {
-                        let c = conf * r.observation.confidence();
-                        self.add_node(up, NodeStatus::Hit, c, depth, Some(r.link), Some(down), 0);
+                        let confidence = conf * r.observation.confidence();
+                        let node = GraphNode {
+                            router: up,
+                            status: NodeStatus::Hit,
+                            confidence,
+                            depth,
+                            via: Some(r.link),
+                        };
+                        self.add_node(node, Some(down), 0);
                     }
                     (Observation::Hit { .. }, Some(j))
                         if self.nodes[j].node.status == NodeStatus::Unknown =>
@@ -159,15 +157,15 @@ impl SpieFlood {
                         }
                     }
                     (Observation::Unknown(_), None) => {
-                        self.add_node(
-                            up,
-                            NodeStatus::Unknown,
-                            conf,
+                        let status = NodeStatus::Unknown;
+                        let node = GraphNode {
+                            router: up,
+                            status,
+                            confidence: conf,
                             depth,
-                            Some(r.link),
-                            Some(down),
-                            hops + 1,
-                        );
+                            via: Some(r.link),
+                        };
+                        self.add_node(node, Some(down), hops + 1);
                     }
                     _ => {}
                 }
