@@ -36,7 +36,10 @@ fn pcap_file(
     v
 }
 
-fn read_all(bytes: &[u8]) -> (Vec<(u64, u32, Vec<u8>, u32)>, Result<(), CaptureError>) {
+/// `(ts nanos, link, data, orig_len)` of each record.
+type Recs = Vec<(u64, u32, Vec<u8>, u32)>;
+
+fn read_all(bytes: &[u8]) -> (Recs, Result<(), CaptureError>) {
     let mut out = Vec::new();
     let mut r = match CaptureReader::new(Cursor::new(bytes)) {
         Ok(r) => r,
