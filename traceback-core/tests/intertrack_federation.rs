@@ -2,14 +2,16 @@
 
 use core::time::Duration;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use traceback_core::digest::{Digest, DigestProfile};
 use traceback_core::evidence::{Evidence, Ingress};
 use traceback_core::ids::Asn;
 use traceback_core::intertrack::harness::{Federation, HarnessError, LinkModel, StaticLocator};
 use traceback_core::intertrack::{
     AsPathTree, AsStatus, Confidence, Conflict, Event, ExportLevel, FlowRecordLocator, HopLimit,
-    IngressFlowRecord, IngressLocator, Interconnect, InterconnectConfig, Message, PeerPolicy, Policy,
-    RefusalReason, RequestId, TraceReply, UnknownReason, Upstream, UpstreamNote, VisitedList,
+    IngressFlowRecord, IngressLocator, Interconnect, InterconnectConfig, LocalFinding, LocalQuery, Located,
+    Message, PeerPolicy, Policy, RefusalReason, RequestId, TraceReply, UnknownReason, Upstream, UpstreamNote,
+    VisitedList,
 };
 use traceback_core::time::{TimeRange, Timestamp};
 
@@ -576,4 +578,76 @@ fn step_bound_reports_livelock_instead_of_hanging() {
     assert_eq!(f.run(1), Err(HarnessError::StepLimit(1)));
     // The run can continue afterwards.
     assert!(f.run(STEPS).is_ok());
+}
+
+#[test]
+fn traces_at_different_times_and_tree_serializes() {
+    let mut f = federation(14, chain());
+    let first = f.start_trace(Asn(C), evidence(7), HopLimit::MAX).unwrap();
+    // Half a second later: the first trace is done, relays still linger.
+    let t1 = Timestamp::from_secs(T0 + 1).saturating_add(Duration::from_millis(500));
+    f.advance_to(t1, STEPS).unwrap();
+    assert_eq!(f.now(), t1);
+    let (done_at, tree) = f.finished_at(first).expect("first finished");
+    assert!(done_at <= t1);
+    assert_eq!(tree.origins(), asns(&[A]));
+    // A second trace with another digest; the relay sessions of the first do not block it.
+    let second = f.start_trace(Asn(C), evidence(9), HopLimit::MAX).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(second.seq, first.seq + 1);
+    f.run(STEPS).unwrap();
+    let tree = f.finished(second).unwrap().clone();
+    assert_eq!(tree.origins(), asns(&[A]));
+    // The center stores trees: JSON round trip.
+    let json = serde_json::to_string(&tree).unwrap();
+    let back: AsPathTree = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, tree);
+}
+
+/// A method that answers later, as the hash-logging control will (it asks
+/// its collectors first).
+#[derive(Clone, Default)]
+struct Deferred {
+    asked: Arc<Mutex<Vec<LocalQuery>>>,
+}
+
+impl IngressLocator for Deferred {
+    fn name(&self) -> &str {
+        "deferred"
+    }
+    fn locate(&mut self, query: &LocalQuery, _now: Timestamp) -> Located {
+        self.asked.lock().unwrap().push(query.clone());
+        Located::Pending
+    }
+}
+
+#[test]
+fn deferred_method_answers_through_the_driver() {
+    let probe = Deferred::default();
+    let nodes = vec![
+        node(C, &[B], vec![border(B)]),
+        node_with(config(B, &[A, C]), Box::new(probe.clone())),
+        node(A, &[B], vec![customer("a")]),
+    ];
+    let mut f = federation(15, nodes);
+    let id = f.start_trace(Asn(C), evidence(7), HopLimit::MAX).unwrap();
+    while probe.asked.lock().unwrap().is_empty() {
+        assert!(f.step());
+    }
+    let q = probe.asked.lock().unwrap()[0].clone();
+    assert_eq!(q.request, id);
+    assert_eq!(q.evidence, evidence(7));
+    assert_eq!(q.arrival, traceback_core::intertrack::Arrival::Neighbor(Asn(C)));
+    // The control takes 300 ms to ask its collectors.
+    let later = f.now().saturating_add(Duration::from_millis(300));
+    f.advance_to(later, STEPS).unwrap();
+    f.with_node(Asn(B), |b, now| {
+        b.handle_local_finding(q.query, LocalFinding::entered(vec![border(A)]), now)
+    })
+    .unwrap()
+    .unwrap();
+    f.run(STEPS).unwrap();
+    let tree = f.finished(id).unwrap();
+    assert!(tree.is_complete());
+    assert_eq!(tree.paths()[&Asn(A)], asns(&[C, B, A]));
 }

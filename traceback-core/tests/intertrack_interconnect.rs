@@ -537,3 +537,28 @@ fn flow_record_locator_separates_not_seen_from_no_data() {
     assert!(l.is_empty());
     assert_eq!(l.locate(&q, now()), Located::Ready(LocalFinding::Unavailable));
 }
+
+#[test]
+fn second_requester_while_waiting_is_answered_with_the_finding() {
+    let loc = Deferred::default();
+    let mut b = b_with(Box::new(loc.clone()), Policy::default());
+    b.handle_request(C, request(1, 9, &[C]), now());
+    b.handle_request(D, request(1, 9, &[C, D]), now());
+    b.handle_request(D, request(1, 9, &[C, D]), now()); // repeated: answered once
+    assert_eq!(loc.asked.lock().unwrap().len(), 1, "one lookup per trace");
+    let q = loc.asked.lock().unwrap()[0].query;
+    b.handle_local_finding(q, LocalFinding::entered(vec![border(A)]), now())
+        .unwrap();
+    let out = drain(&mut b);
+    assert_eq!(out.len(), 3);
+    assert_eq!(
+        (out[0].to, reply_of(&out[0]).upstream[0].note),
+        (C, UpstreamNote::Forwarded)
+    );
+    assert_eq!(
+        (out[1].to, reply_of(&out[1]).upstream[0].note),
+        (D, UpstreamNote::AlreadyForwarded)
+    );
+    assert_eq!(out[2].to, A);
+    assert_eq!(request_of(&out[2]).visited.as_slice(), &[C, B]);
+}

@@ -14,9 +14,10 @@
 use crate::digest::Digest;
 use crate::evidence::{Evidence, Ingress};
 use crate::ids::Asn;
-use crate::intertrack::interconnect::{Event, Interconnect, StartError};
+use crate::intertrack::interconnect::Interconnect;
 use crate::intertrack::message::{HopLimit, Message, RequestId};
 use crate::intertrack::method::{IngressLocator, LocalFinding, LocalQuery, Located};
+use crate::intertrack::output::{Event, StartError};
 use crate::intertrack::tree::AsPathTree;
 use crate::time::Timestamp;
 use core::time::Duration;
@@ -243,6 +244,20 @@ impl Federation {
         self.nodes.get_mut(&asn)
     }
 
+    /// Feed an input to one interconnect at the current time (for example a
+    /// deferred local finding), then collect what it sends.
+    pub fn with_node<R>(
+        &mut self,
+        asn: Asn,
+        input: impl FnOnce(&mut Interconnect, Timestamp) -> R,
+    ) -> Result<R, HarnessError> {
+        let now = self.now;
+        let node = self.nodes.get_mut(&asn).ok_or(HarnessError::UnknownAsn(asn))?;
+        let r = input(node, now);
+        self.drain();
+        Ok(r)
+    }
+
     /// Every event so far, in order.
     pub fn events(&self) -> &[Recorded] {
         &self.events
@@ -321,6 +336,33 @@ impl Federation {
         self.drain();
         self.report.now = self.now;
         true
+    }
+
+    /// Take every step due at or before `t`, then set the clock to `t` (at
+    /// most `max_steps` steps): to start the next trace at a later time.
+    pub fn advance_to(&mut self, t: Timestamp, max_steps: u64) -> Result<RunReport, HarnessError> {
+        let mut steps = 0;
+        loop {
+            let next_msg = self.queue.keys().next().map(|k| k.0);
+            let next_timer = self.nodes.values().filter_map(Interconnect::poll_timeout).min();
+            let next = match (next_msg, next_timer) {
+                (Some(m), Some(d)) => Some(m.min(d)),
+                (m, d) => m.or(d),
+            };
+            match next {
+                Some(n) if n <= t => {
+                    if steps == max_steps {
+                        return Err(HarnessError::StepLimit(max_steps));
+                    }
+                    self.step();
+                    steps += 1;
+                }
+                _ => break,
+            }
+        }
+        self.now = self.now.max(t);
+        self.report.now = self.now;
+        Ok(self.report)
     }
 
     /// Step until nothing is left to do, at most `max_steps` steps.

@@ -33,177 +33,18 @@ use crate::intertrack::message::{
     VisitedList, MAX_UPSTREAM,
 };
 use crate::intertrack::method::{Arrival, IngressLocator, LocalFinding, LocalQuery, Located, QueryId};
-use crate::intertrack::policy::{ExportLevel, Policy, TokenBucket};
+use crate::intertrack::policy::{ExportLevel, TokenBucket};
 use crate::intertrack::session::{Local, OwnAnswer, Role, Session};
 use crate::intertrack::status::{AsStatus, RefusalReason, UnknownReason};
 use crate::intertrack::tree::AsPathTree;
 use crate::time::Timestamp;
-use core::time::Duration;
+
+use crate::intertrack::config::{ConfigError, InterconnectConfig};
+use crate::intertrack::output::{Event, FindingError, InterconnectStats, StartError, Transmit};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// How one ISP's interconnect is set up.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InterconnectConfig {
-    /// This ISP's AS number.
-    pub asn: Asn,
-    /// Neighbour ASes running an interconnect peered with this one. A
-    /// finding naming another neighbour ends that branch as Unknown
-    /// (non-participating).
-    pub neighbors: BTreeSet<Asn>,
-    /// Per-peer policy and the cap on traces in progress.
-    pub policy: Policy,
-    /// How long to wait for a forwarded-to neighbour's own reply.
-    pub branch_timeout: Duration,
-    /// How long a deferred local method may take before its finding counts
-    /// as unavailable.
-    pub local_timeout: Duration,
-    /// The origin's overall deadline per trace; relays keep a trace's state
-    /// this long to pass on late replies.
-    pub trace_timeout: Duration,
-}
-
-impl InterconnectConfig {
-    /// Defaults: no neighbours, default policy, branch 5 s, local 5 s, trace 30 s.
-    pub fn new(asn: Asn) -> Self {
-        InterconnectConfig {
-            asn,
-            neighbors: BTreeSet::new(),
-            policy: Policy::default(),
-            branch_timeout: Duration::from_secs(5),
-            local_timeout: Duration::from_secs(5),
-            trace_timeout: Duration::from_secs(30),
-        }
-    }
-
-    /// The same config with these neighbours added.
-    pub fn with_neighbors(mut self, neighbors: impl IntoIterator<Item = Asn>) -> Self {
-        self.neighbors.extend(neighbors);
-        self
-    }
-
-    /// The same config with another policy.
-    pub fn with_policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The same config with other timeouts (branch, local method, whole trace).
-    pub fn with_timeouts(mut self, branch: Duration, local: Duration, trace: Duration) -> Self {
-        self.branch_timeout = branch;
-        self.local_timeout = local;
-        self.trace_timeout = trace;
-        self
-    }
-
-    /// Check the config.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.neighbors.contains(&self.asn) {
-            return Err(ConfigError::SelfNeighbor(self.asn));
-        }
-        if self.branch_timeout.is_zero() || self.local_timeout.is_zero() {
-            return Err(ConfigError::ZeroTimeout);
-        }
-        if self.trace_timeout < self.branch_timeout {
-            return Err(ConfigError::TraceShorterThanBranch);
-        }
-        Ok(())
-    }
-}
-
-/// An unusable [`InterconnectConfig`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The ISP lists itself as a neighbour.
-    #[error("{0} lists itself as a neighbour")]
-    SelfNeighbor(Asn),
-    /// A zero branch or local timeout.
-    #[error("branch and local timeouts must be positive")]
-    ZeroTimeout,
-    /// The trace timeout is shorter than one branch timeout.
-    #[error("the trace timeout must be at least the branch timeout")]
-    TraceShorterThanBranch,
-}
-
-/// A trace could not be started.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartError {
-    /// Too many traces in progress (the policy's `max_in_progress`).
-    #[error("too many traces in progress ({0})")]
-    Busy(usize),
-}
-
-/// A local finding that matches no question in progress.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FindingError {
-    /// The query is unknown, already answered or timed out.
-    #[error("no local query {0:?} is waiting")]
-    UnknownQuery(QueryId),
-}
-
-/// A message to send to a neighbour.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Transmit {
-    /// The neighbour AS.
-    pub to: Asn,
-    /// The message.
-    pub message: Message,
-}
-
-/// Something for the local operator or the center.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// A reply was merged into a trace started here (progress).
-    Progress {
-        /// The trace.
-        id: RequestId,
-        /// The AS the reply is about.
-        responder: Asn,
-        /// Its status.
-        status: AsStatus,
-    },
-    /// A trace started here ended: every branch answered, or the trace
-    /// deadline passed (then `tree.is_complete()` is false).
-    TraceFinished {
-        /// The trace.
-        id: RequestId,
-        /// The merged reverse AS-path tree.
-        tree: AsPathTree,
-    },
-}
-
-/// Counters of what the interconnect did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InterconnectStats {
-    /// Trace requests received.
-    pub requests: u64,
-    /// Requests answered Refused (any reason).
-    pub refused: u64,
-    /// Requests answered Refused: rate limit.
-    pub rate_limited: u64,
-    /// Requests answered Busy.
-    pub busy: u64,
-    /// Requests answered Loop.
-    pub loops: u64,
-    /// Requests forwarded to neighbours.
-    pub forwarded: u64,
-    /// Replies relayed towards the origin.
-    pub relayed: u64,
-    /// Replies dropped (unknown trace, not asked, malformed).
-    pub replies_ignored: u64,
-    /// Neighbours answered for with Unknown (timed out or unreachable).
-    pub branch_timeouts: u64,
-    /// Traces started here.
-    pub traces_started: u64,
-    /// Traces started here that finished.
-    pub traces_finished: u64,
-}
+/// Most other neighbours waiting for the local answer to a trace already asked.
+const MAX_WAITING_REQUESTERS: usize = 16;
 
 /// One ISP's interconnect: see the module documentation for the polling contract.
 pub struct Interconnect {
@@ -368,7 +209,9 @@ impl Interconnect {
                 (Local::Waiting { .. }, true) => {}
                 (Local::Waiting { .. }, false) => {
                     if let Role::Relay { others, .. } = &mut s.role {
-                        others.push((from, req.visited));
+                        if others.len() < MAX_WAITING_REQUESTERS && !others.iter().any(|(p, _)| *p == from) {
+                            others.push((from, req.visited));
+                        }
                     }
                 }
             }

@@ -323,10 +323,12 @@ pub struct TraceReply {
     /// What the responder discloses.
     pub status: AsStatus,
     /// Upstream neighbour ASes the packet came from (for Transit and Source).
+    #[serde(default)]
     pub upstream: Vec<Upstream>,
     /// The responder's confidence in `status`.
     pub confidence: Confidence,
     /// Intra-ISP detail, as the responder's export level allows.
+    #[serde(default)]
     pub detail: Option<ReplyDetail>,
 }
 

@@ -21,26 +21,27 @@
 //! `docs/intertrack.md` gives the semantics and maps them to InterTrack's
 //! ITM / BTM / DTM roles.
 
+mod config;
 mod flow_records;
 pub mod harness;
 mod interconnect;
 pub mod message;
 pub mod method;
+mod output;
 pub mod policy;
 mod session;
 pub mod status;
 mod tree;
 
+pub use config::{ConfigError, InterconnectConfig};
 pub use flow_records::{FlowRecordLocator, IngressFlowRecord};
-pub use interconnect::{
-    ConfigError, Event, FindingError, Interconnect, InterconnectConfig, InterconnectStats, StartError,
-    Transmit,
-};
+pub use interconnect::Interconnect;
 pub use message::{
     Confidence, HopLimit, Message, MessageError, ReplyDetail, RequestId, TraceReply, TraceRequest, Upstream,
     UpstreamNote, VisitedList,
 };
 pub use method::{Arrival, IngressLocator, LocalFinding, LocalQuery, Located, QueryId};
+pub use output::{Event, FindingError, InterconnectStats, StartError, Transmit};
 pub use policy::{ExportLevel, PeerPolicy, Policy, RateLimit};
 pub use status::{AsStatus, RefusalReason, UnknownReason};
 pub use tree::{AsNode, AsPathTree, Conflict, MAX_CONFLICTS, MAX_TREE_NODES};
