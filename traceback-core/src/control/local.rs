@@ -147,7 +147,13 @@ impl<L: IngressLocator> SharedLocator<L> {
     pub fn new(locator: L) -> (Self, Arc<std::sync::Mutex<L>>) {
         let name = locator.name().to_owned();
         let inner = Arc::new(std::sync::Mutex::new(locator));
-        (SharedLocator { inner: inner.clone(), name }, inner)
+        (
+            SharedLocator {
+                inner: inner.clone(),
+                name,
+            },
+            inner,
+        )
     }
 }
 

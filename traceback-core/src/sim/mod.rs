@@ -10,6 +10,7 @@ pub mod asgraph;
 pub mod deployment;
 pub mod isp;
 pub mod network;
+pub mod report;
 pub mod rewrite;
 pub mod routing;
 pub mod scenario;

@@ -19,6 +19,24 @@ use std::sync::Arc;
 /// Makes the store of one collector (ISP index, collector id).
 pub type StoreFactory = dyn Fn(usize, &CollectorId) -> Box<dyn DigestStore>;
 
+/// One packet as a collector saw it: what a capture on that link records.
+#[derive(Clone, Copy, Debug)]
+pub struct Tapped<'a> {
+    /// Index of the collector's ISP.
+    pub isp: usize,
+    /// The collector.
+    pub collector: &'a CollectorId,
+    /// The link it watches.
+    pub link: &'a LinkId,
+    /// The time on the collector's clock (skew applied).
+    pub at: Timestamp,
+    /// The bare IP packet as it crossed the link.
+    pub packet: &'a [u8],
+}
+
+/// Receives every [`Tapped`] packet (for example to write per-collector captures).
+pub type Tap = dyn FnMut(Tapped<'_>);
+
 /// A customer edge of one ISP: where traffic enters or leaves the federation.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Endpoint {
@@ -69,6 +87,7 @@ pub struct Network {
     skew: Vec<i64>,
     hop_latency: Duration,
     stats: NetworkStats,
+    tap: Option<Box<Tap>>,
 }
 
 impl Network {
@@ -115,6 +134,7 @@ impl Network {
             skew,
             hop_latency,
             stats: NetworkStats::default(),
+            tap: None,
         })
     }
 
@@ -136,6 +156,11 @@ impl Network {
     /// Every store of ISP `i`.
     pub fn stores_of(&self, i: usize) -> &BTreeMap<CollectorId, Box<dyn DigestStore>> {
         &self.stores[i]
+    }
+
+    /// Hand every packet a collector sees to `tap` as well as to its store.
+    pub fn set_tap(&mut self, tap: Box<Tap>) {
+        self.tap = Some(tap);
     }
 
     /// Give up the network, keeping every ISP's collector stores (by ISP index).
@@ -247,6 +272,15 @@ impl Network {
         let local = skewed(t, self.skew[isp]);
         let ids = self.isps[isp].collectors_watching(link.as_str()).to_vec();
         for id in ids {
+            if let Some(tap) = self.tap.as_mut() {
+                tap(Tapped {
+                    isp,
+                    collector: &id,
+                    link,
+                    at: local,
+                    packet,
+                });
+            }
             match fd.digest {
                 Some(d) => {
                     if let Some(s) = self.stores[isp].get_mut(&id) {

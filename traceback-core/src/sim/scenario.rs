@@ -110,7 +110,11 @@ impl Default for ScenarioConfig {
             victim: None,
             attack_packets: 37_841,
             background_packets: 2_000,
-            store: StoreChoice::Bloom { target_fpp: 0.001, capacity: 100_000, window: Duration::from_secs(1) },
+            store: StoreChoice::Bloom {
+                target_fpp: 0.001,
+                capacity: 100_000,
+                window: Duration::from_secs(1),
+            },
             control: ControlConfig::default(),
             participation: Participation::All,
             max_skew: Duration::from_millis(200),
@@ -189,7 +193,13 @@ pub struct PacketCounts {
 
 impl From<(NetworkStats, usize, usize)> for PacketCounts {
     fn from((s, attack, background): (NetworkStats, usize, usize)) -> Self {
-        PacketCounts { attack, background, delivered: s.delivered, dropped: s.dropped, observations: s.observations }
+        PacketCounts {
+            attack,
+            background,
+            delivered: s.delivered,
+            dropped: s.dropped,
+            observations: s.observations,
+        }
     }
 }
 
@@ -235,21 +245,32 @@ fn resolve(g: &AsGraph, name: &str) -> Result<usize, SimError> {
 /// Pick attacker, spoofed and victim ISPs.
 fn roles(g: &AsGraph, cfg: &ScenarioConfig, rng: &mut ChaCha8Rng) -> Result<(usize, usize, usize), SimError> {
     let defaults = matches!(cfg.topology, TopologyChoice::FieldTrial);
-    let pick = |given: &Option<String>, preset: &str, rng: &mut ChaCha8Rng, avoid: &[usize]| -> Result<usize, SimError> {
+    let pick = |given: &Option<String>,
+                preset: &str,
+                rng: &mut ChaCha8Rng,
+                avoid: &[usize]|
+     -> Result<usize, SimError> {
         if let Some(n) = given {
             return resolve(g, n);
         }
         if defaults {
             return resolve(g, preset);
         }
-        let stubs: Vec<usize> = (0..g.len()).filter(|i| g.node(*i).tier == 3 && !avoid.contains(i)).collect();
-        stubs.choose(rng).copied().ok_or_else(|| SimError::Config("no stub ISP to place a role in".into()))
+        let stubs: Vec<usize> = (0..g.len())
+            .filter(|i| g.node(*i).tier == 3 && !avoid.contains(i))
+            .collect();
+        stubs
+            .choose(rng)
+            .copied()
+            .ok_or_else(|| SimError::Config("no stub ISP to place a role in".into()))
     };
     let victim = pick(&cfg.victim, "ISP-C", rng, &[])?;
     let attacker = pick(&cfg.attacker, "ISP-A", rng, &[victim])?;
     let spoofed = pick(&cfg.spoofed, "ISP-B", rng, &[victim, attacker])?;
     if attacker == victim {
-        return Err(SimError::Config("the attacker and the victim must be in different ISPs".into()));
+        return Err(SimError::Config(
+            "the attacker and the victim must be in different ISPs".into(),
+        ));
     }
     Ok((attacker, spoofed, victim))
 }
@@ -263,7 +284,11 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
                 .map_err(|e| SimError::Config(e.to_string()))?;
             Box::new(move |_, _: &CollectorId| Box::new(ExactStore::new(cfg.clone())) as Box<dyn DigestStore>)
         }
-        StoreChoice::Bloom { target_fpp, capacity, window } => {
+        StoreChoice::Bloom {
+            target_fpp,
+            capacity,
+            window,
+        } => {
             let base = StoreConfig::builder()
                 .window_span(*window)
                 .capacity(*capacity)
@@ -288,7 +313,9 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Run one scenario.
@@ -303,10 +330,23 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         Blake3Digester::new(DigestProfile::V1, &cfg.secret).map_err(|e| SimError::Config(e.to_string()))?,
     );
     let skew_ns = cfg.max_skew.as_nanos().min(i64::MAX as u128) as i64;
-    let skews: Vec<i64> =
-        (0..graph.len()).map(|_| if skew_ns == 0 { 0 } else { rng.gen_range(-skew_ns..=skew_ns) }).collect();
+    let skews: Vec<i64> = (0..graph.len())
+        .map(|_| {
+            if skew_ns == 0 {
+                0
+            } else {
+                rng.gen_range(-skew_ns..=skew_ns)
+            }
+        })
+        .collect();
     let factory = store_factory(&cfg.store, cfg.seed)?;
-    let mut net = Network::new(graph.clone(), digester.clone(), &*factory, skews.clone(), cfg.hop_latency)?;
+    let mut net = Network::new(
+        graph.clone(),
+        digester.clone(),
+        &*factory,
+        skews.clone(),
+        cfg.hop_latency,
+    )?;
 
     // Traffic: the flood from the attacker's ISP with forged sources of the
     // spoofed ISP, interleaved with background traffic between random ISPs.
@@ -315,7 +355,9 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         return Err(SimError::Config("the attack capture holds no IP packet".into()));
     }
     let first = attack[0].ts;
-    let span = attack.last().map_or(Duration::ZERO, |p| p.ts.saturating_duration_since(first));
+    let span = attack
+        .last()
+        .map_or(Duration::ZERO, |p| p.ts.saturating_duration_since(first));
     let mut background: Vec<CapturedPacket> = Vec::new();
     for cap in captures.background {
         let remaining = cfg.background_packets.saturating_sub(background.len());
@@ -324,7 +366,10 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         }
         background.extend(load_ip_packets(cap, remaining)?.0);
     }
-    let victim_edge = Endpoint { isp: victim, edge: super::isp::customer_link_id(0) };
+    let victim_edge = Endpoint {
+        isp: victim,
+        edge: super::isp::customer_link_id(0),
+    };
     let attacker_edge = random_endpoint(attacker, &mut rng);
     let victim_host = random_host(&graph, &victim_edge, false, &mut rng);
     let spoofed_edge = random_endpoint(spoofed, &mut rng);
@@ -333,7 +378,8 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         Attack,
         Background(Endpoint, Endpoint),
     }
-    let mut schedule: Vec<(Timestamp, usize, Kind, Vec<u8>)> = Vec::with_capacity(attack.len() + background.len());
+    let mut schedule: Vec<(Timestamp, usize, Kind, Vec<u8>)> =
+        Vec::with_capacity(attack.len() + background.len());
     for (i, p) in attack.iter().enumerate() {
         let at = SIM_EPOCH.saturating_add(p.ts.saturating_duration_since(first));
         schedule.push((at, i, Kind::Attack, p.ip.clone()));
@@ -386,7 +432,10 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     // The victim's IDS: digest of the packet as it arrived, time on the victim ISP's clock.
     let fd = digester.digest_frame(LinkType::RAW, &victim_packet);
     let Some(digest) = fd.digest else {
-        return Err(SimError::Config(format!("the traced packet could not be digested: {}", fd.verdict)));
+        return Err(SimError::Config(format!(
+            "the traced packet could not be digested: {}",
+            fd.verdict
+        )));
     };
     let seen_at = skewed(arrived, skews[victim]);
     let evidence = Evidence {
@@ -414,7 +463,10 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let registry = Arc::new(AlgorithmRegistry::with_builtins());
     let trace_start = arrived.saturating_add(Duration::from_secs(1));
     let mut fed = Federation::new(cfg.seed, LinkModel::default(), trace_start);
-    let mut controls: Vec<(Asn, Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>)> = Vec::new();
+    let mut controls: Vec<(
+        Asn,
+        Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>,
+    )> = Vec::new();
     let mut stores = net.into_stores();
     for &i in &members {
         let asn = graph.node(i).asn;
@@ -424,19 +476,26 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         let (locator, handle) = SharedLocator::new(control);
         controls.push((asn, handle));
         let neighbors = graph.neighbors(i).into_iter().map(|n| graph.node(n).asn);
-        let ic = Interconnect::new(InterconnectConfig::new(asn).with_neighbors(neighbors), Box::new(locator))
-            .map_err(|e| SimError::Config(e.to_string()))?;
+        let ic = Interconnect::new(
+            InterconnectConfig::new(asn).with_neighbors(neighbors),
+            Box::new(locator),
+        )
+        .map_err(|e| SimError::Config(e.to_string()))?;
         fed.add(ic).map_err(|e| SimError::Config(e.to_string()))?;
     }
     let victim_asn = graph.node(victim).asn;
-    let id = fed.start_trace(victim_asn, evidence, HopLimit::MAX).map_err(|e| SimError::Config(e.to_string()))?;
+    let id = fed
+        .start_trace(victim_asn, evidence, HopLimit::MAX)
+        .map_err(|e| SimError::Config(e.to_string()))?;
     let report = fed.run(1_000_000).map_err(|e| SimError::Config(e.to_string()))?;
     let Some((done_at, tree)) = fed.finished_at(id) else {
         return Err(SimError::Config("the trace did not finish".into()));
     };
 
     // Evaluation against the ground truth.
-    let mut probe = super::routing::RoutesTo::compute(&graph, victim).path_from(attacker).unwrap_or_default();
+    let mut probe = super::routing::RoutesTo::compute(&graph, victim)
+        .path_from(attacker)
+        .unwrap_or_default();
     probe.reverse();
     let true_path: Vec<Asn> = probe.iter().map(|&i| graph.node(i).asn).collect();
     let attacker_asn = graph.node(attacker).asn;

@@ -46,7 +46,10 @@ pub fn load_ip_packets(capture: &[u8], limit: usize) -> Result<(Vec<CapturedPack
         stats.records += 1;
         match ip_packet(rec.link, rec.data).ok().and_then(cut_to_ip_length) {
             Some(ip) => {
-                out.push(CapturedPacket { ts: rec.ts, ip: ip.to_vec() });
+                out.push(CapturedPacket {
+                    ts: rec.ts,
+                    ip: ip.to_vec(),
+                });
                 stats.packets += 1;
             }
             None => stats.skipped += 1,
@@ -73,7 +76,10 @@ fn cut_to_ip_length(d: &[u8]) -> Option<&[u8]> {
 
 /// A random customer edge of ISP `isp`.
 pub fn random_endpoint(isp: usize, rng: &mut ChaCha8Rng) -> Endpoint {
-    Endpoint { isp, edge: super::isp::customer_link_id(rng.gen_range(0..CUSTOMERS_PER_ISP)) }
+    Endpoint {
+        isp,
+        edge: super::isp::customer_link_id(rng.gen_range(0..CUSTOMERS_PER_ISP)),
+    }
 }
 
 /// A random host address of the right family behind `endpoint`: inside the
@@ -92,7 +98,11 @@ pub fn random_host(g: &AsGraph, endpoint: &Endpoint, v6: bool, rng: &mut ChaCha8
 }
 
 fn customer_index(edge: &LinkId) -> usize {
-    edge.as_str().rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or(0)
+    edge.as_str()
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
