@@ -36,7 +36,7 @@ pub const MAX_SINGLE_BLOCK_LEN: usize = 64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LaneBackend {
-    /// Plain Rust over arrays of 4 lanes; available on every target.
+    /// Plain Rust, one message at a time; available on every target.
     Portable,
     /// x86_64 SSE2, 4 lanes.
     Sse2,
@@ -61,8 +61,9 @@ impl LaneBackend {
     /// Messages hashed per compression call.
     pub const fn lanes(self) -> usize {
         match self {
+            LaneBackend::Portable => 1,
             LaneBackend::Avx2 => 8,
-            LaneBackend::Portable | LaneBackend::Sse2 | LaneBackend::Ssse3 => 4,
+            LaneBackend::Sse2 | LaneBackend::Ssse3 => 4,
             LaneBackend::Avx512 => 16,
         }
     }
@@ -236,7 +237,7 @@ impl SingleBlockHasher {
         let k = &self.key_words;
         match self.backend {
             Backend::Portable => {
-                self.run::<4>(msgs, out, |m, l, o| portable::compress_portable::<4>(k, m, l, o))
+                self.run::<1>(msgs, out, |m, l, o| portable::compress_portable::<1>(k, m, l, o))
             }
             #[cfg(target_arch = "x86_64")]
             Backend::Sse2(t) => self.run::<4>(msgs, out, |m, l, o| t.compress(k, m, l, o)),
