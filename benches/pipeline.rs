@@ -5,6 +5,7 @@
 //! (67.2 ns per packet). Compared in the same run:
 //! - `lanes_bloom`: `Blake3Digester::digest_batch` (SIMD lanes) then
 //!   `WindowedBloomStore::insert_batch`;
+//! - `digest_batch_only` and `bloom_insert_batch_only`: the two halves;
 //! - `baseline_pc`: one `blake3::keyed_hash` per packet (`digest_frame`) then
 //!   `ProbabilisticCollectionsStore::insert` per packet.
 //!
@@ -93,6 +94,33 @@ fn pipeline<M: Measurement>(c: &mut Criterion<M>, name: &str, v4_only: bool) {
             digests.clear();
             digests.extend(out.iter().filter_map(|f| f.digest));
             store.insert_batch(&digests, at);
+        })
+    });
+    black_box(store.stats());
+
+    // The two halves alone, to see where the time goes.
+    let mut feed = Feed::new(&pool);
+    g.bench_function("digest_batch_only", |b| {
+        b.iter(|| {
+            let (burst, _) = feed.burst();
+            d.digest_batch(LinkType::ETHERNET, burst, &mut out);
+            black_box(&out);
+        })
+    });
+    let all: Vec<Digest> = pool
+        .iter()
+        .filter_map(|f| d.digest_frame(LinkType::ETHERNET, f).digest)
+        .collect();
+    let mut store = WindowedBloomStore::new(store_config());
+    let mut next = 0;
+    let mut packets = 0u64;
+    g.bench_function("bloom_insert_batch_only", |b| {
+        b.iter(|| {
+            let at = Timestamp::from_nanos(packets * SPACING_PS / 1000);
+            let end = (next + BURST).min(all.len());
+            store.insert_batch(&all[next..end], at);
+            packets += (end - next) as u64;
+            next = if end == all.len() { 0 } else { end };
         })
     });
     black_box(store.stats());
