@@ -27,6 +27,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
+/// An ISP's control over its in-memory collectors, shared with its interconnect.
+type SharedControl = Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>;
+
 /// Which AS-level topology to simulate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TopologyChoice {
@@ -282,7 +285,7 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
                 .window_span(Duration::from_secs(1))
                 .build()
                 .map_err(|e| SimError::Config(e.to_string()))?;
-            Box::new(move |_, _: &CollectorId| Box::new(ExactStore::new(cfg.clone())) as Box<dyn DigestStore>)
+            Box::new(move |_, _: &CollectorId| Box::new(ExactStore::new(cfg)) as Box<dyn DigestStore>)
         }
         StoreChoice::Bloom {
             target_fpp,
@@ -305,7 +308,7 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
                     .target_fpp(base.target_fpp())
                     .seed(salt)
                     .build()
-                    .unwrap_or_else(|_| base.clone());
+                    .unwrap_or(base);
                 Box::new(WindowedBloomStore::new(cfg)) as Box<dyn DigestStore>
             })
         }
@@ -463,10 +466,7 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let registry = Arc::new(AlgorithmRegistry::with_builtins());
     let trace_start = arrived.saturating_add(Duration::from_secs(1));
     let mut fed = Federation::new(cfg.seed, LinkModel::default(), trace_start);
-    let mut controls: Vec<(
-        Asn,
-        Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>,
-    )> = Vec::new();
+    let mut controls: Vec<(Asn, SharedControl)> = Vec::new();
     let mut stores = net.into_stores();
     for &i in &members {
         let asn = graph.node(i).asn;
