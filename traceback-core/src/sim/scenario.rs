@@ -379,8 +379,15 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     for cap in captures.background {
         pool.extend(load_ip_packets(cap, cfg.background_packets)?.0);
     }
-    let background: Vec<CapturedPacket> =
-        if pool.is_empty() { Vec::new() } else { pool.iter().cycle().take(cfg.background_packets).cloned().collect() };
+    let background: Vec<CapturedPacket> = if pool.is_empty() {
+        Vec::new()
+    } else {
+        pool.iter()
+            .cycle()
+            .take(cfg.background_packets)
+            .cloned()
+            .collect()
+    };
     let victim_edge = Endpoint {
         isp: victim,
         edge: super::isp::customer_link_id(0),
