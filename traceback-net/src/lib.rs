@@ -8,3 +8,4 @@
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
+pub mod center;
