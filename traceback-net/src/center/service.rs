@@ -63,6 +63,9 @@ struct Engine {
     waiters: Mutex<HashMap<SearchId, oneshot::Sender<()>>>,
     trace_timeout: Duration,
     max_concurrent: usize,
+    /// Set to true once every [`Center`] clone is gone: traces in flight stop
+    /// waiting and leave their searches `running`, to be resumed on the next open.
+    stopped: tokio::sync::watch::Sender<bool>,
 }
 
 /// The management center: database, ISP directory, digester and trace workers.
@@ -112,6 +115,7 @@ impl Center {
             waiters: Mutex::new(HashMap::new()),
             trace_timeout: config.trace_timeout,
             max_concurrent: config.max_concurrent_traces.max(1),
+            stopped: tokio::sync::watch::Sender::new(false),
         });
         let (queue, rx) = mpsc::unbounded_channel();
         tokio::spawn(run_workers(Arc::clone(&engine), rx));
@@ -468,7 +472,8 @@ impl Engine {
             victim: view.isp,
             evidence: evidence_of(&view),
         };
-        let outcome = tokio::time::timeout(self.trace_timeout, async {
+        let mut stopped = self.stopped.subscribe();
+        let traced = tokio::time::timeout(self.trace_timeout, async {
             match self.dispatcher.dispatch(job).await {
                 Ok(Dispatched::Finished(report)) => Ok(Some(report)),
                 Ok(Dispatched::Pending) => {
@@ -478,8 +483,14 @@ impl Engine {
                 }
                 Err(e) => Err(e.to_string()),
             }
-        })
-        .await;
+        });
+        let outcome = tokio::select! {
+            o = traced => o,
+            _ = stopped.wait_for(|s| *s) => {
+                tracing::info!(search = %id, "center stopping; search left running");
+                return Ok(());
+            }
+        };
         self.waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         let victim = view.isp;
         match outcome {
@@ -522,4 +533,5 @@ async fn run_workers(engine: Arc<Engine>, mut rx: mpsc::UnboundedReceiver<Search
             drop(permit);
         });
     }
+    engine.stopped.send_replace(true);
 }
