@@ -524,11 +524,15 @@ impl Engine {
 async fn run_workers(engine: Arc<Engine>, mut rx: mpsc::UnboundedReceiver<SearchId>) {
     let limit = Arc::new(tokio::sync::Semaphore::new(engine.max_concurrent));
     while let Some(id) = rx.recv().await {
-        let Ok(permit) = Arc::clone(&limit).acquire_owned().await else {
-            break;
-        };
         let e = Arc::clone(&engine);
+        let limit = Arc::clone(&limit);
         tokio::spawn(async move {
+            let mut stopped = e.stopped.subscribe();
+            // Wait for a free slot, unless the center stops first.
+            let permit = tokio::select! {
+                p = limit.acquire_owned() => p,
+                _ = stopped.wait_for(|s| *s) => return,
+            };
             e.trace(id).await;
             drop(permit);
         });
