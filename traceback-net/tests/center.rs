@@ -641,3 +641,105 @@ async fn restart_keeps_records_and_resumes_unfinished_searches() {
     assert!(next.id > open.id);
     srv.shutdown().await;
 }
+
+/// The in-process InterTrack federation of the core: victim C -> transit B -> source A,
+/// plus the uninvolved D that never saw the packet.
+fn federation() -> traceback_core::intertrack::harness::Federation {
+    use traceback_core::intertrack::harness::{Federation, LinkModel, StaticLocator};
+    use traceback_core::intertrack::{Interconnect, InterconnectConfig};
+    use traceback_core::Ingress;
+    let node = |asn: Asn, neighbors: &[Asn], ingress: Vec<Ingress>| {
+        Interconnect::new(
+            InterconnectConfig::new(asn).with_neighbors(neighbors.iter().copied()),
+            Box::new(StaticLocator::always(ingress)),
+        )
+        .expect("valid interconnect config")
+    };
+    let border = |n: Asn| Ingress::Border {
+        neighbor: n,
+        link: format!("xe-0/0/{}", n.0),
+    };
+    let model = LinkModel::uniform(Duration::from_millis(5), Duration::from_millis(40));
+    let mut f = Federation::new(7, model, Timestamp::from_secs(1_600_000_000));
+    for n in [
+        node(VICTIM, &[TRANSIT, OTHER], vec![border(TRANSIT)]),
+        node(TRANSIT, &[ORIGIN, VICTIM], vec![border(ORIGIN)]),
+        node(
+            ORIGIN,
+            &[TRANSIT],
+            vec![Ingress::Customer {
+                edge: "cust-17".into(),
+            }],
+        ),
+        node(OTHER, &[VICTIM], vec![]),
+    ] {
+        f.add(n).expect("distinct ASes");
+    }
+    f
+}
+
+/// The center drives real InterTrack interconnects (the core's state
+/// machines in the seeded harness) through the dispatcher and names the origin.
+#[tokio::test]
+async fn traced_through_intertrack_federation() {
+    use traceback_net::center::FederationDispatcher;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir.path().join("center.sqlite3"));
+    let srv = Running::start(&cfg, Arc::new(FederationDispatcher::new(federation(), 100_000))).await;
+    let victim = srv.client(VICTIM);
+    let sub = victim
+        .submit_search(&digest_request(Digest([0x77; 16])))
+        .await
+        .unwrap();
+    let v = victim
+        .wait_for(sub.id, Duration::from_millis(20), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(v.status, SearchStatus::Done, "{:?}", v.error);
+    let rec = v.result.unwrap();
+    assert_eq!(rec.report.origins, [ORIGIN]);
+    assert_eq!(rec.report.paths, [vec![VICTIM, TRANSIT, ORIGIN]]);
+    assert_eq!(rec.reported_by, VICTIM);
+    let status_of = |a: Asn| {
+        rec.report
+            .statuses
+            .iter()
+            .find(|s| s.asn == a)
+            .map(|s| s.status.clone())
+    };
+    assert_eq!(status_of(VICTIM).as_deref(), Some("destination"));
+    assert_eq!(status_of(TRANSIT).as_deref(), Some("transit"));
+    assert_eq!(status_of(ORIGIN).as_deref(), Some("source"));
+    assert!(rec.report.conflicts.is_empty(), "{:?}", rec.report.conflicts);
+
+    // The origin's operator gets the countermeasure request and acknowledges it.
+    let cm = victim
+        .send_countermeasure(
+            sub.id,
+            &CountermeasureRequest {
+                action: "block the spoofing customer cust-17".into(),
+                target: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cm.target, ORIGIN);
+    let origin = srv.client(ORIGIN);
+    assert_eq!(origin.inbox(true).await.unwrap().len(), 1);
+    origin.ack(cm.id, None).await.unwrap();
+
+    // A search from an ISP with no interconnect in the federation fails cleanly.
+    let mut cfg2 = config(&dir.path().join("other.sqlite3"));
+    cfg2 = cfg2.with_isp_token(Asn(65000), "ISP-X", &token(Asn(65000)));
+    let srv2 = Running::start(&cfg2, Arc::new(FederationDispatcher::new(federation(), 100_000))).await;
+    let x = srv2.client(Asn(65000));
+    let sub = x.submit_search(&digest_request(Digest([1; 16]))).await.unwrap();
+    let v = x
+        .wait_for(sub.id, Duration::from_millis(20), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(v.status, SearchStatus::Failed);
+    assert!(v.error.unwrap().contains("AS65000"));
+    srv2.shutdown().await;
+    srv.shutdown().await;
+}

@@ -25,6 +25,7 @@ pub mod dispatch;
 mod eve;
 pub mod model;
 pub mod service;
+pub mod sim;
 pub mod store;
 pub mod submit;
 pub mod timefmt;
@@ -35,6 +36,7 @@ pub use client::{CenterClient, ClientError};
 pub use config::{CenterConfig, ConfigError};
 pub use dispatch::{AwaitReport, DispatchError, Dispatched, TraceDispatcher, TraceJob};
 pub use service::{Center, CenterError};
+pub use sim::FederationDispatcher;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -539,3 +539,40 @@ async fn run_workers(engine: Arc<Engine>, mut rx: mpsc::UnboundedReceiver<Search
     }
     engine.stopped.send_replace(true);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(origins: &[u32], paths: &[&[u32]]) -> PathReport {
+        PathReport {
+            origins: origins.iter().map(|a| Asn(*a)).collect(),
+            paths: paths
+                .iter()
+                .map(|p| p.iter().map(|a| Asn(*a)).collect())
+                .collect(),
+            ..PathReport::default()
+        }
+    }
+
+    #[test]
+    fn reports_are_checked_against_the_victim() {
+        let v = Asn(1);
+        assert!(validate_report(v, &r(&[3], &[&[1, 2, 3]])).is_ok());
+        assert!(validate_report(v, &r(&[], &[])).is_ok());
+        assert!(validate_report(v, &r(&[1], &[&[1]])).is_ok());
+        assert!(validate_report(v, &r(&[3, 4], &[&[1, 2, 3], &[1, 4]])).is_ok());
+        for bad in [
+            r(&[3], &[&[2, 3]]),       // does not start at the victim
+            r(&[3], &[&[1, 2]]),       // ends at a non-origin
+            r(&[3], &[]),              // origin without a path
+            r(&[3, 3], &[&[1, 3]]),    // repeated origin
+            r(&[3], &[&[1, 2, 1, 3]]), // loop
+            r(&[3], &[&[]]),           // empty path
+        ] {
+            assert!(validate_report(v, &bad).is_err(), "{bad:?}");
+        }
+        let long: Vec<u32> = (1..=200).collect();
+        assert!(validate_report(v, &r(&[200], &[&long])).is_err());
+    }
+}
