@@ -4,8 +4,10 @@
 //! (files, sockets, TLS, SQLite, the clock) lives here, around the
 //! deterministic logic of `traceback-core`.
 
+pub mod bundled;
+pub mod center;
+
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
-pub mod center;

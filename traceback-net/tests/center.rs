@@ -533,24 +533,44 @@ async fn packet_search_is_digested_like_a_collector_does() {
         seen_at: Timestamp::from_secs(1_700_000_123),
         tolerance_ms: None,
     };
-    match (expected, c.submit_search(&req).await) {
-        (Some(d), Ok(sub)) => {
-            assert_eq!(sub.digest, d);
-            let v = c.search(sub.id).await.unwrap();
-            assert_eq!(v.source, SourceKind::Packet);
-            assert_eq!(v.digest, d);
-            assert_eq!(v.profile, DigestProfile::V1);
-            assert_eq!(v.tolerance_ms, 2000);
-            // A different federation secret would give another digest.
-            let foreign = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("x"))
-                .unwrap()
-                .digest_frame(LinkType::RAW, &pkt)
-                .digest;
-            assert_ne!(foreign, Some(d));
-        }
-        (None, Err(e)) => assert_eq!(api_status(e).0, 422),
-        (exp, got) => panic!("center and digester disagree: expected {exp:?}, center {got:?}"),
-    }
+    let d = expected.expect("the core digests a whole IPv4/UDP packet");
+    let sub = c.submit_search(&req).await.unwrap();
+    assert_eq!(sub.digest, d);
+    let v = c.search(sub.id).await.unwrap();
+    assert_eq!(v.source, SourceKind::Packet);
+    assert_eq!(v.digest, d);
+    assert_eq!(v.profile, DigestProfile::V1);
+    assert_eq!(v.tolerance_ms, 2000);
+    // A different federation secret would give another digest.
+    let foreign = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("x"))
+        .unwrap()
+        .digest_frame(LinkType::RAW, &pkt)
+        .digest;
+    assert_ne!(foreign, Some(d));
+    // The same packet behind an Ethernet header gives the same digest.
+    let mut eth = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00];
+    eth.extend_from_slice(&pkt);
+    let sub = c
+        .submit_search(&SearchRequest::Packet {
+            packet_hex: hex::encode(&eth),
+            linktype: LinkType::ETHERNET.0,
+            seen_at: Timestamp::from_secs(1_700_000_123),
+            tolerance_ms: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(sub.digest, d);
+    // A truncated packet yields no digest: 422 with the parser's verdict.
+    let e = c
+        .submit_search(&SearchRequest::Packet {
+            packet_hex: hex::encode(&pkt[..24]),
+            linktype: LinkType::RAW.0,
+            seen_at: Timestamp::from_secs(1),
+            tolerance_ms: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(api_status(e), (422, "invalid_search".into()));
     srv.shutdown().await;
 }
 
@@ -741,5 +761,58 @@ async fn traced_through_intertrack_federation() {
     assert_eq!(v.status, SearchStatus::Failed);
     assert!(v.error.unwrap().contains("AS65000"));
     srv2.shutdown().await;
+    srv.shutdown().await;
+}
+
+/// Every recorded Suricata alert: the center digests the alert's `packet`
+/// exactly as the core digester does, and takes the alert's time.
+#[tokio::test]
+async fn eve_alert_searches() {
+    use traceback_core::eve::{parse_eve_line, EveEvent};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir.path().join("center.sqlite3"));
+    let srv = Running::start(&cfg, Arc::new(AwaitReport)).await;
+    let c = srv.client(VICTIM);
+    let digester = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase(PASS)).unwrap();
+    let lines = include_str!("../../testdata/suricata/sample-eve-alerts.jsonl");
+    let mut submitted = 0;
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(EveEvent::Alert(alert)) = parse_eve_line(line.as_bytes()) else {
+            panic!("sample line is an alert: {line}");
+        };
+        let expected = digester
+            .digest_frame(alert.link, &alert.packet)
+            .digest
+            .expect("the sample alerts' packets are digestible");
+        let sub = c
+            .submit_search(&SearchRequest::Eve {
+                eve: line.to_owned(),
+                tolerance_ms: Some(500),
+            })
+            .await
+            .unwrap();
+        assert_eq!(sub.digest, expected);
+        let v = c.search(sub.id).await.unwrap();
+        assert_eq!(v.source, SourceKind::Eve);
+        assert_eq!(v.seen_at, alert.timestamp);
+        assert_eq!(v.tolerance_ms, 500);
+        submitted += 1;
+    }
+    assert!(submitted >= 4, "{submitted} alerts");
+    // Not an alert, not JSON, no packet: 422 with the reader's reason.
+    for bad in [
+        r#"{"timestamp":"2021-04-28T10:30:21.099510+0000","event_type":"flow"}"#,
+        "not json at all",
+        r#"{"timestamp":"2021-04-28T10:30:21.099510+0000","event_type":"alert","alert":{"signature_id":1,"signature":"x"}}"#,
+    ] {
+        let e = c
+            .submit_search(&SearchRequest::Eve {
+                eve: bad.to_owned(),
+                tolerance_ms: None,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(api_status(e), (422, "invalid_search".into()), "{bad}");
+    }
     srv.shutdown().await;
 }

@@ -64,11 +64,6 @@ impl From<CenterError> for ApiError {
         use StatusCode as S;
         match e {
             CenterError::Submit(SubmitError::BadJson(d)) => ApiError::new(S::BAD_REQUEST, "bad_json", d),
-            CenterError::Submit(SubmitError::EveUnsupported) => ApiError::new(
-                S::NOT_IMPLEMENTED,
-                "eve_unsupported",
-                SubmitError::EveUnsupported.to_string(),
-            ),
             CenterError::Submit(s) => ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_search", s.to_string()),
             CenterError::NotFound(what) => {
                 ApiError::new(S::NOT_FOUND, "not_found", format!("{what} not found"))

@@ -56,9 +56,6 @@ pub enum SubmitError {
     /// `tolerance_ms` above [`MAX_TOLERANCE_MS`].
     #[error("tolerance_ms must be at most {MAX_TOLERANCE_MS}, got {0}")]
     Tolerance(u64),
-    /// This build cannot read EVE alerts yet (the core EVE reader has not landed).
-    #[error("EVE alerts are not supported by this build yet; submit packet_hex with linktype and seen_at")]
-    EveUnsupported,
     /// The EVE line cannot be used.
     #[error("bad EVE alert: {0}")]
     BadEve(String),
