@@ -36,7 +36,7 @@ pub use client::{CenterClient, ClientError};
 pub use config::{CenterConfig, ConfigError};
 pub use dispatch::{AwaitReport, DispatchError, Dispatched, TraceDispatcher, TraceJob};
 pub use service::{Center, CenterError};
-pub use sim::FederationDispatcher;
+pub use sim::{report_from_tree, FederationDispatcher};
 
 use std::future::Future;
 use std::sync::Arc;
