@@ -22,6 +22,8 @@ use traceback_core::{Asn, DigestProfile, Timestamp};
 pub const MAX_TEXT: usize = 4096;
 /// Most ASes on one reported path (InterTrack's visited-AS limit).
 pub const MAX_PATH_LEN: usize = 128;
+/// Most per-AS statuses, and most conflicts, in one report (the core's tree node bound).
+pub const MAX_REPORT_ENTRIES: usize = 4096;
 
 /// A failed center operation.
 #[derive(Debug, thiserror::Error)]
@@ -403,6 +405,9 @@ pub fn validate_report(victim: Asn, r: &PathReport) -> Result<(), CenterError> {
     let mut origins = r.origins.clone();
     origins.sort();
     origins.dedup();
+    if r.origins.len() > MAX_REPORT_ENTRIES || r.paths.len() > MAX_REPORT_ENTRIES {
+        return bad(format!("at most {MAX_REPORT_ENTRIES} origins and paths"));
+    }
     if origins.len() != r.origins.len() {
         return bad("origins repeat an AS".into());
     }
