@@ -111,7 +111,7 @@ fn path_report() -> PathReport {
 }
 
 async fn wait_status(c: &CenterClient, id: traceback_net::center::model::SearchId, s: SearchStatus) {
-    for _ in 0..200 {
+    for _ in 0..500 {
         if c.search(id).await.unwrap().status == s {
             return;
         }
