@@ -720,3 +720,94 @@ fn example_isp_traces_to_an_unwatched_customer() {
     assert_eq!(g.ingress, vec![border(64501, "b-64501")]);
     assert_eq!(g.node("edge1").unwrap().depth, 3);
 }
+
+#[test]
+fn transit_trace_starts_from_every_border_link_to_the_downstream_neighbour() {
+    // Two parallel border links to AS65100 at different routers; the packet left via `dn2`.
+    let topo = Net::default()
+        .routers(&["e1", "e2", "core", "in"])
+        .link("e1", "core")
+        .link("e2", "core")
+        .link("core", "in")
+        .border("dn1", "e1", 65100)
+        .border("dn2", "e2", 65100)
+        .border("up", "in", 65200)
+        .build();
+    let starts: Vec<String> = topo
+        .borders_to(Asn(65100))
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(starts, vec!["dn1", "dn2"]);
+    assert!(topo.borders_to(Asn(1)).is_empty());
+    let mut o = Oracle::default();
+    o.path(&topo, &["up", "core-in", "e2-core"], digest(14));
+    for kind in AlgorithmKind::ALL {
+        let params = TraceParams::with_starts(evidence(digest(14)), starts.clone());
+        let g = run(kind, &topo, &mut o, params);
+        assert_eq!(g.ingress, vec![border(65200, "up")], "{kind}");
+        assert_eq!(g.start.len(), 2);
+        assert!(
+            o.asked.iter().all(|q| !q.link.as_str().starts_with("dn")),
+            "{kind}: start edges are never asked"
+        );
+        assert_eq!(
+            g.nodes.iter().filter(|n| n.status == NodeStatus::Start).count(),
+            2,
+            "{kind}"
+        );
+    }
+    let none: Vec<&str> = vec![];
+    assert!(matches!(
+        SpieFlood::new(
+            Arc::clone(&topo),
+            TraceParams::with_starts(evidence(digest(14)), none)
+        ),
+        Err(TraceError::NoStart)
+    ));
+}
+
+#[test]
+fn graphs_become_local_findings_for_the_interconnect() {
+    use traceback_core::intertrack::{Arrival, Confidence, LocalFinding};
+    use traceback_core::topology::LinkId;
+    use traceback_core::trace::start_edges;
+
+    let topo = line().build();
+    assert_eq!(
+        start_edges(&topo, Arrival::Victim, &[LinkId::from("vic")]),
+        vec![LinkId::from("vic")]
+    );
+    assert_eq!(
+        start_edges(&topo, Arrival::Neighbor(Asn(64502)), &[]),
+        vec![LinkId::from("b2")]
+    );
+    assert!(start_edges(&topo, Arrival::Neighbor(Asn(7)), &[]).is_empty());
+
+    let mut o = Oracle::default();
+    o.path(&topo, &["att", "r1-r2", "r2-r3", "r3-r4"], digest(1));
+    let params = |d| TraceParams::new(evidence(digest(d)), "vic");
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(1));
+    assert_eq!(
+        g.local_finding(),
+        LocalFinding::Entered {
+            ingress: vec![cust("att")],
+            confidence: Confidence::FULL
+        }
+    );
+    // Never seen, every answer certain.
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(2));
+    assert_eq!(g.local_finding(), LocalFinding::not_seen());
+    // Nothing observable: the only collector at r4 is down.
+    o.down.insert("c:r3-r4".into());
+    let mut p = params(1);
+    p.options.max_unknown_hops = 0;
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, p);
+    assert_eq!(g.local_finding(), LocalFinding::Unavailable);
+    // Seen inside but no entry found (the ingress collector is down and cannot be crossed).
+    o.down.clear();
+    o.down.insert("c:att".into());
+    let g = run(AlgorithmKind::Spie, &topo, &mut o, params(1));
+    assert!(g.ingress.is_empty());
+    assert_eq!(g.local_finding(), LocalFinding::Unavailable);
+}

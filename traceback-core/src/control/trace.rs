@@ -330,7 +330,7 @@ impl ControlTrace {
                         Some(start) => {
                             let params = TraceParams {
                                 evidence: self.evidence,
-                                start,
+                                start: vec![start],
                                 options: self.config.options,
                             };
                             *current = Some(self.registry.start(

@@ -268,6 +268,15 @@ impl Topology {
         }
     }
 
+    /// The border links to neighbour `asn`, sorted by id.
+    pub fn borders_to(&self, asn: Asn) -> Vec<&LinkId> {
+        self.links
+            .iter()
+            .filter(|(_, e)| matches!(e.kind, LinkKind::Border { neighbor, .. } if neighbor == asn))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// The local router of a border link or customer edge.
     pub fn edge_router(&self, link: &str) -> Option<&RouterId> {
         match self.link(link)? {

@@ -24,17 +24,17 @@ pub const BORDER_FIRST_NAME: &str = "border-first";
 pub struct BorderFirst {
     topo: Arc<Topology>,
     params: TraceParams,
-    start_router: RouterId,
+    start_routers: Vec<RouterId>,
     book: QuestionBook,
     links: Vec<GraphLink>,
     outcome: Option<AttackGraph>,
     done: bool,
 }
 
-/// Router hop distances from `from` over internal links.
-fn hop_distances(topo: &Topology, from: &RouterId) -> BTreeMap<RouterId, u32> {
-    let mut dist = BTreeMap::from([(from.clone(), 0u32)]);
-    let mut queue = VecDeque::from([from.clone()]);
+/// Router hop distances from the nearest of `from` over internal links.
+fn hop_distances(topo: &Topology, from: &[RouterId]) -> BTreeMap<RouterId, u32> {
+    let mut dist: BTreeMap<RouterId, u32> = from.iter().map(|r| (r.clone(), 0)).collect();
+    let mut queue: VecDeque<RouterId> = from.iter().cloned().collect();
     while let Some(r) = queue.pop_front() {
         let d = dist[&r];
         for (_, n) in topo.neighbors(r.as_str()) {
@@ -48,18 +48,16 @@ fn hop_distances(topo: &Topology, from: &RouterId) -> BTreeMap<RouterId, u32> {
 }
 
 impl BorderFirst {
-    /// Start a trace. Fails if `params.start` is not a border link or customer edge.
+    /// Start a trace. Fails if `params.start` is empty or names something other than a border link or customer edge.
     pub fn new(topo: Arc<Topology>, params: TraceParams) -> Result<Self, TraceError> {
-        let start_router = topo
-            .edge_router(params.start.as_str())
-            .cloned()
-            .ok_or_else(|| TraceError::BadStart(params.start.clone()))?;
+        let start_routers = params.start_routers(&topo)?;
+
         let mut book = QuestionBook::new(params.options.question_timeout);
-        let dist = hop_distances(&topo, &start_router);
+        let dist = hop_distances(&topo, &start_routers);
         let far = u32::try_from(dist.len()).unwrap_or(u32::MAX);
         let digest = params.evidence.digest;
         for link in topo.link_ids() {
-            if *link == params.start {
+            if params.is_start(link) {
                 continue;
             }
             let Some(router) = topo.edge_router(link.as_str()) else {
@@ -71,7 +69,7 @@ impl BorderFirst {
         let mut s = BorderFirst {
             topo,
             params,
-            start_router,
+            start_routers,
             book,
             links: Vec::new(),
             outcome: None,
@@ -136,14 +134,18 @@ impl BorderFirst {
                 }
             }
         }
-        let mut nodes = vec![GraphNode {
-            router: self.start_router.clone(),
-            status: NodeStatus::Start,
-            confidence: 1.0,
-            depth: 0,
-            via: None,
-        }];
-        let mut seen = BTreeSet::from([self.start_router.clone()]);
+        let mut nodes: Vec<GraphNode> = self
+            .start_routers
+            .iter()
+            .map(|r| GraphNode {
+                router: r.clone(),
+                status: NodeStatus::Start,
+                confidence: 1.0,
+                depth: 0,
+                via: None,
+            })
+            .collect();
+        let mut seen: BTreeSet<RouterId> = self.start_routers.iter().cloned().collect();
         for f in findings.iter().filter(|f| f.observation.is_hit()) {
             if seen.insert(f.router.clone()) {
                 let via = match &f.ingress {

@@ -10,6 +10,9 @@ pub enum TraceError {
     /// The start is not a border link or customer edge of the topology.
     #[error("trace start {0} is not a border link or customer edge")]
     BadStart(LinkId),
+    /// The trace has no start edge.
+    #[error("a trace needs at least one start edge")]
+    NoStart,
     /// An answer for a question that is not outstanding (never asked, already answered or timed out).
     #[error("{0} is not outstanding")]
     NotOutstanding(QuestionId),

@@ -91,8 +91,8 @@ impl IngressFinding {
 pub struct AttackGraph {
     /// The algorithm that built it.
     pub algorithm: String,
-    /// The start edge.
-    pub start: LinkId,
+    /// The start edges.
+    pub start: Vec<LinkId>,
     /// Routers, in the order they joined.
     pub nodes: Vec<GraphNode>,
     /// Every link asked about (or found unwatched), in completion order.

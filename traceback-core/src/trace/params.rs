@@ -1,8 +1,9 @@
 //! What a trace starts from and how it is tuned.
 
+use super::error::TraceError;
 use crate::evidence::Evidence;
 use crate::time::TimeRange;
-use crate::topology::LinkId;
+use crate::topology::{LinkId, RouterId, Topology};
 use core::time::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -58,21 +59,55 @@ pub struct TraceParams {
     /// The packet's evidence.
     pub evidence: Evidence,
     /// Where the packet was seen leaving this ISP towards the victim: the
-    /// victim's customer edge, or the border link to the downstream
-    /// neighbour for a transit trace. It is never asked about.
-    pub start: LinkId,
+    /// victim's customer edge, or the border links to the downstream
+    /// neighbour for a transit trace (all of them if there are several,
+    /// see [`crate::topology::Topology::borders_to`]). Never asked about.
+    /// Must not be empty.
+    pub start: Vec<LinkId>,
     /// Tuning.
     pub options: TraceOptions,
 }
 
 impl TraceParams {
-    /// A request with default options.
+    /// A request from one start edge, with default options.
     pub fn new(evidence: Evidence, start: impl Into<LinkId>) -> Self {
         TraceParams {
             evidence,
-            start: start.into(),
+            start: vec![start.into()],
             options: TraceOptions::default(),
         }
+    }
+
+    /// A request from several start edges (parallel border links to one neighbour), with default options.
+    pub fn with_starts<L: Into<LinkId>>(evidence: Evidence, starts: impl IntoIterator<Item = L>) -> Self {
+        TraceParams {
+            evidence,
+            start: starts.into_iter().map(Into::into).collect(),
+            options: TraceOptions::default(),
+        }
+    }
+
+    /// The routers of the start edges, deduplicated in order; an error if
+    /// there is none or one is not a border link or customer edge.
+    pub fn start_routers(&self, topo: &Topology) -> Result<Vec<RouterId>, TraceError> {
+        if self.start.is_empty() {
+            return Err(TraceError::NoStart);
+        }
+        let mut out: Vec<RouterId> = Vec::new();
+        for s in &self.start {
+            let r = topo
+                .edge_router(s.as_str())
+                .ok_or_else(|| TraceError::BadStart(s.clone()))?;
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `link` is one of the start edges.
+    pub fn is_start(&self, link: &LinkId) -> bool {
+        self.start.contains(link)
     }
 
     /// The interval searched on a link `hops` router hops upstream of the start:

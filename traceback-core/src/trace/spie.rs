@@ -1,7 +1,7 @@
 //! SPIE reverse-path flooding inside one ISP.
 //!
-//! Start at the router of the start edge; ask the collectors of every link
-//! at it (except the start edge); every router whose link hit joins the
+//! Start at the router(s) of the start edge(s); ask the collectors of every link
+//! at them (except the start edges); every router whose link hit joins the
 //! graph and is expanded in turn (breadth first), until no positive
 //! extension is left. Each link is asked about at most once, so the trace
 //! ends after at most one question per (link, collector) even on a graph
@@ -48,12 +48,10 @@ pub struct SpieFlood {
 }
 
 impl SpieFlood {
-    /// Start a trace. Fails if `params.start` is not a border link or customer edge.
+    /// Start a trace. Fails if `params.start` is empty or names something other than a border link or customer edge.
     pub fn new(topo: Arc<Topology>, params: TraceParams) -> Result<Self, TraceError> {
-        let start_router = topo
-            .edge_router(params.start.as_str())
-            .cloned()
-            .ok_or_else(|| TraceError::BadStart(params.start.clone()))?;
+        let start_routers = params.start_routers(&topo)?;
+
         let book = QuestionBook::new(params.options.question_timeout);
         let mut s = SpieFlood {
             topo,
@@ -68,14 +66,16 @@ impl SpieFlood {
             outcome: None,
             done: false,
         };
-        let start = GraphNode {
-            router: start_router,
-            status: NodeStatus::Start,
-            confidence: 1.0,
-            depth: 0,
-            via: None,
-        };
-        s.add_node(start, None, 0);
+        for router in start_routers {
+            let start = GraphNode {
+                router,
+                status: NodeStatus::Start,
+                confidence: 1.0,
+                depth: 0,
+                via: None,
+            };
+            s.add_node(start, None, 0);
+        }
         s.pump();
         Ok(s)
     }
@@ -105,7 +105,7 @@ impl SpieFlood {
         let range = self.params.range_at(self.nodes[i].node.depth + 1);
         let digest = self.params.evidence.digest;
         for link in topo.links_at(router.as_str()) {
-            if *link == self.params.start {
+            if self.params.is_start(link) {
                 continue;
             }
             self.book.ask_link(&topo, link, digest, range, i as u64);
