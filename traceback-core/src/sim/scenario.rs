@@ -35,6 +35,8 @@ type SharedControl = Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn Digest
 pub enum TopologyChoice {
     /// The 15-ISP field trial of 2009 ([`AsGraph::field_trial`]).
     FieldTrial,
+    /// The first N ISPs of the field trial (6..=15; [`AsGraph::field_trial_subset`]).
+    FieldTrialSubset(usize),
     /// A generated topology of this many ASes ([`AsGraph::generate`], seeded by the run's seed).
     Generated(usize),
 }
@@ -259,7 +261,10 @@ fn resolve(g: &AsGraph, name: &str) -> Result<usize, SimError> {
 
 /// Pick attacker, spoofed and victim ISPs.
 fn roles(g: &AsGraph, cfg: &ScenarioConfig, rng: &mut ChaCha8Rng) -> Result<(usize, usize, usize), SimError> {
-    let defaults = matches!(cfg.topology, TopologyChoice::FieldTrial);
+    let defaults = matches!(
+        cfg.topology,
+        TopologyChoice::FieldTrial | TopologyChoice::FieldTrialSubset(_)
+    );
     let pick = |given: &Option<String>,
                 preset: &str,
                 rng: &mut ChaCha8Rng,
@@ -334,10 +339,53 @@ fn fnv(s: &str) -> u64 {
 }
 
 /// Run one scenario.
-pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, SimError> {
+/// A run's data plane after its traffic: the network (collectors filled),
+/// the roles, the clocks and the attack packets as they reached the victim.
+pub struct Replayed {
+    /// The AS graph.
+    pub graph: AsGraph,
+    /// Index of the attacker's ISP.
+    pub attacker: usize,
+    /// Index of the ISP whose addresses were forged.
+    pub spoofed: usize,
+    /// Index of the victim's ISP.
+    pub victim: usize,
+    /// Each ISP's collector clock offset, nanoseconds.
+    pub skews: Vec<i64>,
+    /// The digester every collector used.
+    pub digester: Arc<dyn Digester>,
+    /// The network, its collectors holding what they saw.
+    pub network: Network,
+    /// Attack packets as they arrived at the victim's edge (true time, bare IP).
+    pub arrivals: Vec<(Timestamp, Vec<u8>)>,
+    /// Data-plane counters.
+    pub packets: PacketCounts,
+    /// The run's random generator, after the traffic phase.
+    pub rng: ChaCha8Rng,
+}
+
+impl core::fmt::Debug for Replayed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Replayed")
+            .field("attacker", &self.attacker)
+            .field("victim", &self.victim)
+            .field("arrivals", &self.arrivals.len())
+            .field("packets", &self.packets)
+            .finish()
+    }
+}
+
+/// Build the topology and replay the traffic of `cfg` (everything before the
+/// trace). `tap`, if given, sees every packet every collector sees.
+pub fn replay(
+    cfg: &ScenarioConfig,
+    captures: Captures<'_>,
+    tap: Option<Box<super::network::Tap>>,
+) -> Result<Replayed, SimError> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let graph = match cfg.topology {
         TopologyChoice::FieldTrial => AsGraph::field_trial(),
+        TopologyChoice::FieldTrialSubset(n) => AsGraph::field_trial_subset(n)?,
         TopologyChoice::Generated(n) => AsGraph::generate(n, cfg.seed)?,
     };
     let (attacker, spoofed, victim) = roles(&graph, cfg, &mut rng)?;
@@ -362,6 +410,9 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         skews.clone(),
         cfg.hop_latency,
     )?;
+    if let Some(tap) = tap {
+        net.set_tap(tap);
+    }
 
     // Traffic: the flood from the attacker's ISP with forged sources of the
     // spoofed ISP, interleaved with background traffic between random ISPs.
@@ -373,14 +424,21 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let span = attack
         .last()
         .map_or(Duration::ZERO, |p| p.ts.saturating_duration_since(first));
-    let mut background: Vec<CapturedPacket> = Vec::new();
+    // Background: the captures in turn, replayed again (re-addressed anew)
+    // until the requested count is reached.
+    let mut pool: Vec<CapturedPacket> = Vec::new();
     for cap in captures.background {
-        let remaining = cfg.background_packets.saturating_sub(background.len());
-        if remaining == 0 {
-            break;
-        }
-        background.extend(load_ip_packets(cap, remaining)?.0);
+        pool.extend(load_ip_packets(cap, cfg.background_packets)?.0);
     }
+    let background: Vec<CapturedPacket> = if pool.is_empty() {
+        Vec::new()
+    } else {
+        pool.iter()
+            .cycle()
+            .take(cfg.background_packets)
+            .cloned()
+            .collect()
+    };
     let victim_edge = Endpoint {
         isp: victim,
         edge: super::isp::customer_link_id(0),
@@ -440,6 +498,35 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         }
     }
     let packets = PacketCounts::from((net.stats(), attack.len(), background.len()));
+    Ok(Replayed {
+        graph,
+        attacker,
+        spoofed,
+        victim,
+        skews,
+        digester,
+        network: net,
+        arrivals,
+        packets,
+        rng,
+    })
+}
+
+/// Run one scenario: replay its traffic, trace one attack packet from the
+/// victim's IDS alert across the participating ISPs, evaluate the answer.
+pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, SimError> {
+    let Replayed {
+        graph,
+        attacker,
+        spoofed,
+        victim,
+        skews,
+        digester,
+        network: net,
+        arrivals,
+        packets,
+        mut rng,
+    } = replay(cfg, captures, None)?;
     let Some((arrived, victim_packet)) = arrivals.choose(&mut rng).cloned() else {
         return Err(SimError::Config("no attack packet reached the victim".into()));
     };
