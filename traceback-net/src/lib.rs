@@ -5,6 +5,7 @@
 //! deterministic logic of `traceback-core`.
 
 pub mod bundled;
+pub mod center;
 
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
