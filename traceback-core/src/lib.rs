@@ -26,6 +26,7 @@ pub mod digest;
 pub mod evidence;
 pub mod ids;
 pub mod packet;
+pub mod proto;
 pub mod store;
 pub mod time;
 
