@@ -3,6 +3,21 @@
 //! The driver side of the traceback SDK: everything that touches the OS
 //! (files, sockets, TLS, SQLite, the clock) lives here, around the
 //! deterministic logic of `traceback-core`.
+//!
+//! ```text
+//!  capture files ─▶ collector ◀─TCP─ control ◀─TCP─ interconnect ◀─mTLS─▶ neighbour interconnects
+//!                   (store, disk)    (trace)        (InterTrack)  ─HTTP─▶ center
+//! ```
+//!
+//! Messages and the frame format are in `traceback_core::proto`; this crate
+//! moves them over sockets ([`conn`], [`server`]) with limits ([`limits`]) and
+//! mutual TLS ([`tls`]).
+
+pub mod collector;
+pub mod conn;
+pub mod limits;
+pub mod server;
+pub mod tls;
 
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {

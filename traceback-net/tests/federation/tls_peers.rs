@@ -1,0 +1,1 @@
+//! Mutual TLS between interconnects: the federation CA, ASN checks.
