@@ -25,6 +25,7 @@ pub mod capture;
 pub mod digest;
 pub mod evidence;
 pub mod ids;
+pub mod intertrack;
 pub mod packet;
 pub mod proto;
 pub mod store;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  frame ─▶ link layer (Ethernet / SLL / SLL2 / raw / BSD loopback / PPP)
-//!        ─▶ VLAN tags, MPLS labels (+ pseudowire control word)
+//!        ─▶ VLAN tags, MPLS labels (+ pseudowire control word), PPPoE
 //!        ─▶ IPv4 / IPv6 ─▶ mask mutable fields ─▶ CanonicalBytes
 //!                       └▶ (tunnel policy) inner packet ─▶ CanonicalBytes
 //! ```
@@ -11,9 +11,16 @@
 //! normative description of the layout produced here.
 
 mod canonical;
+mod decode;
+mod ip;
 mod link;
+#[cfg(test)]
+mod tests;
+mod tunnel;
 mod verdict;
 
-pub use canonical::{canonicalize, Canonical, CanonicalBytes};
+pub use canonical::{canonicalize, canonicalize_ip, Canonical, CanonicalBytes};
+pub use decode::MAX_LAYERS;
+pub use ip::MAX_IPV4_WIRE_LEN;
 pub use link::LinkType;
 pub use verdict::{Malformation, Verdict};

@@ -12,7 +12,10 @@ pub enum Malformation {
     Ipv4TotalLength,
     /// IP version nibble not 4 or 6 where IP was announced.
     IpVersion,
-    /// IPv6 extension-header chain that runs past the packet or loops.
+    /// IPv6 extension-header chain that runs past the IPv6 payload length or
+    /// is longer than the walker follows. Routers forward such packets (they
+    /// read at most the Hop-by-Hop header), so this one malformation is
+    /// still digested.
     Ipv6ExtensionChain,
     /// Link-layer or encapsulation header that cannot be decoded.
     LinkHeader,
@@ -34,7 +37,8 @@ pub enum Verdict {
     CaptureTruncated,
     /// The capture ends before the digest input does; not digested.
     Truncated,
-    /// A header that violates its specification; not digested.
+    /// A header that violates its specification; not digested, except
+    /// [`Malformation::Ipv6ExtensionChain`] (see [`Verdict::is_digested`]).
     Malformed(Malformation),
     /// Not an IP packet (ARP, STP, LLDP, ...); nothing to digest.
     NotIp,
@@ -46,10 +50,36 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Whether a frame with this verdict yields a digest.
+    /// Whether a frame with this verdict yields a digest: whole packets,
+    /// non-first fragments, captures cut after the digest input, and IPv6
+    /// packets with a broken extension-header chain (routers forward those).
     pub fn is_digested(self) -> bool {
-        matches!(self, Verdict::Ok | Verdict::Fragment | Verdict::CaptureTruncated)
+        matches!(
+            self,
+            Verdict::Ok
+                | Verdict::Fragment
+                | Verdict::CaptureTruncated
+                | Verdict::Malformed(Malformation::Ipv6ExtensionChain)
+        )
     }
+
+    /// Every verdict this build produces, in [`Verdict::as_str`] order (for
+    /// counters and reports).
+    pub const ALL: [Verdict; 13] = [
+        Verdict::Ok,
+        Verdict::Fragment,
+        Verdict::CaptureTruncated,
+        Verdict::Truncated,
+        Verdict::Malformed(Malformation::Ipv4HeaderLength),
+        Verdict::Malformed(Malformation::Ipv4TotalLength),
+        Verdict::Malformed(Malformation::IpVersion),
+        Verdict::Malformed(Malformation::Ipv6ExtensionChain),
+        Verdict::Malformed(Malformation::LinkHeader),
+        Verdict::Malformed(Malformation::TooManyLayers),
+        Verdict::NotIp,
+        Verdict::Offload,
+        Verdict::UnsupportedLinkType,
+    ];
 
     /// A short stable name, as printed by the `digest` example.
     pub fn as_str(self) -> &'static str {
