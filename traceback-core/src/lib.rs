@@ -23,7 +23,9 @@
 
 pub mod capture;
 pub mod digest;
+pub mod eve;
 pub mod evidence;
+pub mod fuzzing;
 pub mod ids;
 pub mod intertrack;
 pub mod packet;

@@ -62,7 +62,7 @@ impl Packet {
             for i in 2..7 {
                 out.push((i, 0xff));
             }
-            let prefix = 24.min(p.len() - 40);
+            let prefix = 16.min(p.len() - 40);
             for i in 8..40 + prefix {
                 out.push((i, 0xff));
             }

@@ -4,9 +4,43 @@
 //! The reader is streaming over any [`std::io::Read`] (the core opens no file
 //! itself: the caller hands it one). A file cut in the middle of a record
 //! yields every complete record and then [`CaptureError::Truncated`].
+//!
+//! ```text
+//!  Read ─▶ CaptureReader::new (magic) ─▶ next_record() ─▶ Record { ts, link, data, orig_len }
+//!                                             └─ one reusable buffer, at most MAX_RECORD_LEN per record
+//! ```
+//!
+//! Decisions on inconsistent headers (none of them is an error, all are counted
+//! in [`CaptureStats`]):
+//! - a record longer than the file's snaplen (pcap) or its interface's snaplen
+//!   (pcapng) is returned whole: the bytes are in the file, and a digest only
+//!   needs the first few dozen of them (`zeek_trunc_trunc-hdr` style files);
+//! - a record whose original length is below its captured length gets
+//!   `orig_len` raised to the captured length, so `data.len() <= orig_len`
+//!   always holds.
+//!
+//! Records larger than [`MAX_RECORD_LEN`] are refused with
+//! [`CaptureError::RecordTooLarge`]: a hostile length field cannot make the
+//! reader allocate more than that.
+
+mod pcap;
+mod pcapng;
+mod reader;
+mod source;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+pub use reader::{CaptureFormat, CaptureInfo, CaptureReader, CaptureStats, InterfaceInfo};
+pub use writer::{CaptureWriteError, PcapWriter, PcapngWriter};
 
 use crate::packet::LinkType;
 use crate::time::Timestamp;
+
+/// The largest record (captured bytes) the reader accepts: 256 KiB, the
+/// largest snaplen libpcap writes. Larger records are refused with
+/// [`CaptureError::RecordTooLarge`] before anything is allocated.
+pub const MAX_RECORD_LEN: usize = 256 * 1024;
 
 /// One captured packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,4 +78,13 @@ pub enum CaptureError {
     /// The underlying reader failed.
     #[error("I/O error reading capture: {0}")]
     Io(#[from] std::io::Error),
+    /// A record or block claims more bytes than [`MAX_RECORD_LEN`] allows;
+    /// nothing was allocated for it.
+    #[error("capture record of {len} bytes exceeds the {max}-byte limit")]
+    RecordTooLarge {
+        /// The length the header claims.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
 }

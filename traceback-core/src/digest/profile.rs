@@ -82,15 +82,16 @@ impl DigestProfile {
     pub const MAX_PREFIX: u8 = 64;
 
     /// The default profile, version 1: keyed BLAKE3-128; IPv4 header plus 8
-    /// payload bytes (what an ICMP error quotes); IPv6 fixed header plus 24
+    /// payload bytes (what an ICMP error quotes); IPv6 fixed header plus 16
     /// bytes (IPv6 has no identification field, so more payload is needed to
-    /// tell packets apart; 40 + 24 = 64 bytes, one BLAKE3 block); flow label
-    /// included; outer packet only; key epoch 0.
+    /// tell packets apart, but TCP MSS clamping rewrites TCP bytes 16 and
+    /// later; 40 + 16 = 56 bytes, one BLAKE3 block); flow label included;
+    /// outer packet only; key epoch 0.
     pub const V1: DigestProfile = DigestProfile {
         version: 1,
         algorithm: DigestAlgorithm::Blake3Keyed128,
         ipv4_payload_prefix: 8,
-        ipv6_payload_prefix: 24,
+        ipv6_payload_prefix: 16,
         flow_label: FlowLabelPolicy::Include,
         tunnel: TunnelPolicy::Outer,
         key_epoch: 0,

@@ -270,9 +270,9 @@ fn ipv6_layout_and_flow_label_policy() {
     p[0] = 0x6f; // traffic class 0xf?
     p[1] |= 0xf0;
     let c = outer(LinkType::RAW, &p);
-    assert_eq!(c.len(), 64);
+    assert_eq!(c.len(), 56);
     assert_eq!(&c[..8], &[0x60, 0x01, 0x23, 0x45, 0, 38, 17, 0]);
-    assert_eq!(&c[8..64], &p[8..64]);
+    assert_eq!(&c[8..56], &p[8..56]);
     let mut masked = v1();
     masked.flow_label = FlowLabelPolicy::Mask;
     let m = canonicalize(LinkType::RAW, &p, &masked).outer.unwrap();
@@ -284,10 +284,10 @@ fn ipv6_verdicts() {
     let good = v6(6, &[&SYN[..], &[0xee; 10]].concat());
     assert_eq!(verdict(LinkType::IPV6, &good), Verdict::Ok);
     assert_eq!(
-        verdict(LinkType::IPV6, &good[..40 + 24]),
+        verdict(LinkType::IPV6, &good[..40 + 16]),
         Verdict::CaptureTruncated
     );
-    assert_eq!(verdict(LinkType::IPV6, &good[..40 + 23]), Verdict::Truncated);
+    assert_eq!(verdict(LinkType::IPV6, &good[..40 + 15]), Verdict::Truncated);
     assert_eq!(verdict(LinkType::IPV6, &good[..39]), Verdict::Truncated);
     // Fragment header, offset 185 * 8: non-first fragment.
     let frag = v6(
@@ -319,7 +319,7 @@ fn ipv6_verdicts() {
     let mut jumbo = v6(0, &hbh);
     jumbo[4..6].copy_from_slice(&[0, 0]);
     assert_eq!(verdict(LinkType::IPV6, &jumbo), Verdict::CaptureTruncated);
-    assert_eq!(outer(LinkType::IPV6, &jumbo).len(), 64);
+    assert_eq!(outer(LinkType::IPV6, &jumbo).len(), 56);
 }
 
 #[test]
@@ -807,11 +807,11 @@ fn real_jumbogram_is_bounded_by_its_jumbo_length() {
     let c = canonicalize(*link, frame, &v1());
     assert_eq!(c.verdict, Verdict::Ok);
     let b = c.outer.unwrap();
-    assert_eq!(b.as_slice().len(), 64);
+    assert_eq!(b.as_slice().len(), 56);
     assert_eq!(b.as_slice()[4..6], [0, 0], "payload length stays 0");
     // Bytes after the jumbo length (none here) or a shorter capture of the
     // same packet give the same canonical input.
-    let cut = canonicalize(*link, &frame[..14 + 64], &v1());
+    let cut = canonicalize(*link, &frame[..14 + 56], &v1());
     assert_eq!((cut.verdict, cut.outer), (Verdict::CaptureTruncated, Some(b)));
 }
 

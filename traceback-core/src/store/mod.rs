@@ -6,6 +6,34 @@
 //!  (Digest, TimeRange) ──query──▶ windows overlapping the range ──▶ matches (+ false-positive probability)
 //! ```
 
+//!
+//! Three implementations share one windowing engine (same slots, capacity
+//! closes and retention, so their answers are comparable):
+//! [`WindowedBloomStore`] (cache-line-blocked Bloom filters, the production
+//! store, persistable), [`ExactStore`] (hash sets, ground truth) and
+//! [`ProbabilisticCollectionsStore`] (the probabilistic-collections crate's
+//! Bloom filter, the baseline). `docs/storage.md` has the sizing formula, the
+//! file format and measured figures.
+
+mod blocked;
+mod bloom;
+mod config;
+mod exact;
+mod geometry;
+mod pc;
+mod persist;
+mod windows;
+
+pub use bloom::WindowedBloomStore;
+pub use config::{ConfigError, StoreConfig, StoreConfigBuilder};
+pub use exact::ExactStore;
+pub use geometry::{
+    blocked_false_positive_rate, classic_false_positive_rate, optimal_bits_per_element, BloomGeometry,
+    BLOCK_BITS, BLOCK_BYTES, MAX_HASHES,
+};
+pub use pc::ProbabilisticCollectionsStore;
+pub use persist::{PersistError, MAGIC as STORE_MAGIC, VERSION as STORE_FORMAT_VERSION};
+
 use crate::digest::Digest;
 use crate::time::{TimeRange, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -67,17 +95,47 @@ pub struct StoreStats {
     pub windows_evicted: u64,
     /// Bytes of filter memory currently held.
     pub memory_bytes: usize,
+    /// Inserts whose time was earlier than the start of the window they went into.
+    pub late_inserts: u64,
+    /// Windows closed because they reached their design capacity (floods).
+    pub capacity_closes: u64,
+}
+
+/// A summary of one retained window.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowInfo {
+    /// First to last insert time.
+    pub span: TimeRange,
+    /// Digests inserted.
+    pub count: u64,
+    /// Whether the window is closed (no more inserts).
+    pub sealed: bool,
+    /// Estimated false-positive probability from the window's fill.
+    pub false_positive_probability: f64,
 }
 
 /// A time-indexed set of digests.
 ///
 /// # False-positive contract
-/// A store never answers "not seen" for a digest inserted at a time inside
-/// the queried interval while it still holds that time (no false negatives
-/// within [`Coverage`]). It may answer "seen" for a digest that was never
-/// inserted: each [`WindowMatch`] carries the estimated probability of that,
-/// which a probabilistic store keeps below its design target by closing
-/// windows at their design capacity. Exact stores report 0.
+/// * No false negatives: a digest inserted at time `t` is reported by every
+///   query whose interval contains `t`, as long as the window holding it is
+///   retained. A query whose interval the store no longer (or never) held
+///   reports [`Coverage::Partial`] or [`Coverage::None`]: a miss there means
+///   "cannot tell", not "not seen".
+/// * False positives: a store may report a window for a digest never
+///   inserted there. Each [`WindowMatch`] carries the estimated probability of
+///   that, from the window's actual fill; a probabilistic store keeps it at or
+///   below its design target by closing a window at its design capacity (a
+///   flood opens more windows rather than overfilling one). Windows are keyed
+///   independently, so false positives in two windows are independent and
+///   [`QueryAnswer::false_positive_probability`] multiplies them. Exact
+///   stores report 0.
+///
+/// # Windows
+/// A window records its span as the first to last insert time, and a match
+/// reports that span: the digest passed somewhere in it. An insert earlier
+/// than the current window (out of order) goes into the current window and
+/// widens its span; closed windows never change.
 pub trait DigestStore: Send {
     /// Record that `digest` passed at time `at`.
     fn insert(&mut self, digest: &Digest, at: Timestamp);
@@ -91,6 +149,14 @@ pub trait DigestStore: Send {
 
     /// Which windows overlapping `range` hold `digest`.
     fn query(&self, digest: &Digest, range: TimeRange) -> QueryAnswer;
+
+    /// Tell the store that time has reached `now` without traffic: it closes
+    /// a window whose slot has ended and extends the held interval, so a quiet
+    /// link still answers "not seen" with full coverage. Stores without
+    /// time-based state may ignore it.
+    fn advance(&mut self, now: Timestamp) {
+        let _ = now;
+    }
 
     /// Counters.
     fn stats(&self) -> StoreStats;

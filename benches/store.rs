@@ -1,0 +1,186 @@
+//! Digest-store benchmarks: insert (single, batches of 32 and 64) and query
+//! throughput of the blocked Bloom store against the probabilistic-collections
+//! baseline and the exact store, in one run; then a sizing table (bits per
+//! element, measured vs theoretical false-positive rate).
+//!
+//! Before criterion runs, a plain timing pass prints inserts per second for
+//! each store and the ratio to the baseline, so the ratio comes from one run.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
+use core::time::Duration;
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
+use std::time::Instant;
+use traceback_core::store::{
+    blocked_false_positive_rate, DigestStore, ExactStore, ProbabilisticCollectionsStore, StoreConfig,
+    WindowedBloomStore,
+};
+use traceback_core::{Digest, TimeRange, Timestamp};
+
+/// Design capacity per window: large enough that filters leave the L2 cache.
+const CAPACITY: u64 = 2_000_000;
+
+fn digests(seed: u64, n: usize) -> Vec<Digest> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let mut b = [0u8; 16];
+            rng.fill_bytes(&mut b);
+            Digest(b)
+        })
+        .collect()
+}
+
+fn config(capacity: u64, target: f64, windows: usize) -> StoreConfig {
+    let one = StoreConfig::builder()
+        .capacity(capacity)
+        .target_fpp(target)
+        .build()
+        .expect("valid config");
+    StoreConfig::builder()
+        .capacity(capacity)
+        .target_fpp(target)
+        .window_span(Duration::from_secs(1))
+        .memory_budget_bytes(one.geometry().bytes() * windows)
+        .seed(1)
+        .build()
+        .expect("valid config")
+}
+
+type Make = fn(StoreConfig) -> Box<dyn DigestStore>;
+
+fn stores() -> [(&'static str, Make); 3] {
+    [
+        ("blocked_bloom", |c| Box::new(WindowedBloomStore::new(c))),
+        ("probabilistic_collections", |c| {
+            Box::new(ProbabilisticCollectionsStore::new(c))
+        }),
+        ("exact", |c| Box::new(ExactStore::new(c))),
+    ]
+}
+
+/// Inserts per second over `ds` in batches of `batch` (1 = single inserts).
+fn rate(make: Make, ds: &[Digest], batch: usize) -> f64 {
+    let mut s = make(config(CAPACITY, 0.001, 3));
+    let at = Timestamp::from_secs(10);
+    // One untimed pass so every window is allocated and paged in.
+    s.insert_batch(ds, at);
+    let start = Instant::now();
+    if batch == 1 {
+        for d in ds {
+            s.insert(d, at);
+        }
+    } else {
+        for chunk in ds.chunks(batch) {
+            s.insert_batch(chunk, at);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    black_box(s.stats());
+    ds.len() as f64 / secs
+}
+
+fn report_throughput() {
+    let ds = digests(1, CAPACITY as usize);
+    println!("\n== insert rate (one pass of {} digests, same run) ==", ds.len());
+    for batch in [1usize, 32, 64] {
+        let rates: Vec<(&str, f64)> = stores()
+            .iter()
+            .map(|(name, make)| (*name, rate(*make, &ds, batch)))
+            .collect();
+        let base = rates[1].1;
+        for (name, r) in &rates {
+            println!(
+                "batch {batch:>2}  {name:<26} {:>8.1} M inserts/s  ({:.1}x probabilistic-collections)",
+                r / 1e6,
+                r / base
+            );
+        }
+    }
+}
+
+fn report_sizing() {
+    println!("\n== blocked Bloom sizing: bits/element, measured vs theoretical FPR (1M probes) ==");
+    let n = 500_000u64;
+    let probes = digests(3, 1_000_000);
+    for target in [0.01, 0.001, 0.0001] {
+        let c = config(n, target, 2);
+        let g = c.geometry();
+        let mut s = WindowedBloomStore::new(c);
+        s.insert_batch(&digests(2, n as usize), Timestamp::from_secs(1));
+        let range = TimeRange::at(Timestamp::from_secs(1));
+        let hits = probes.iter().filter(|p| s.query(p, range).hit()).count();
+        let bpe = g.bits() as f64 / n as f64;
+        println!(
+            "target {target:<7} k={:<2} {bpe:>6.2} bits/element  measured {:.6}  theory {:.6}  fill {:.3}",
+            g.hashes,
+            hits as f64 / probes.len() as f64,
+            blocked_false_positive_rate(bpe, g.hashes),
+            s.fill_ratios()[0],
+        );
+    }
+}
+
+fn bench_insert(c: &mut Criterion) {
+    let ds = digests(4, 1 << 20);
+    let mut group = c.benchmark_group("store_insert");
+    for (name, make) in stores() {
+        for batch in [1usize, 32, 64] {
+            let mut s = make(config(CAPACITY, 0.001, 3));
+            s.insert_batch(&ds, Timestamp::from_secs(10));
+            let mut i = 0usize;
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_function(BenchmarkId::new(name, format!("batch{batch}")), |b| {
+                b.iter(|| {
+                    let chunk = &ds[i..i + batch];
+                    i = (i + batch) % (ds.len() - 64);
+                    if batch == 1 {
+                        s.insert(&chunk[0], Timestamp::from_secs(10));
+                    } else {
+                        s.insert_batch(chunk, Timestamp::from_secs(10));
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_query(c: &mut Criterion) {
+    let ds = digests(5, 1 << 20);
+    let absent = digests(6, 1 << 20);
+    let range = TimeRange::new(Timestamp::from_secs(10), Timestamp::from_secs(11));
+    let mut group = c.benchmark_group("store_query");
+    group.throughput(Throughput::Elements(1));
+    for (name, make) in stores() {
+        let mut s = make(config(CAPACITY, 0.001, 3));
+        s.insert_batch(&ds, Timestamp::from_secs(10));
+        let mut i = 0usize;
+        group.bench_function(BenchmarkId::new(name, "half_present"), |b| {
+            b.iter(|| {
+                i = (i + 1) % ds.len();
+                let d = if i % 2 == 0 { &ds[i] } else { &absent[i] };
+                black_box(s.query(d, range).hit())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(20);
+    targets = bench_insert, bench_query
+}
+
+fn main() {
+    report_sizing();
+    report_throughput();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,109 @@
+//! [`WindowedBloomStore`]: the production store.
+
+use super::blocked::{window_seed, BlockedBloom};
+use super::config::StoreConfig;
+use super::persist::{self, PersistError};
+use super::windows::{WindowFilter, Windows};
+use super::{DigestStore, QueryAnswer, StoreStats, WindowInfo};
+use crate::digest::Digest;
+use crate::time::{TimeRange, Timestamp};
+
+/// Windows of cache-line-blocked Bloom filters.
+///
+/// Each window is sized by [`StoreConfig::geometry`] for the design capacity
+/// and target rate, and keyed by a per-window seed derived from the store
+/// seed, so false positives in different windows are independent. A window
+/// closes at the end of its time slot or at its design capacity, so a flood
+/// never pushes a window above the target rate. Filter memory is 64-byte
+/// aligned (one block per cache line). Transparent huge pages are not
+/// requested here: the core makes no system calls; a driver may `madvise`.
+#[derive(Clone, Debug)]
+pub struct WindowedBloomStore {
+    pub(crate) windows: Windows<BlockedBloom>,
+}
+
+impl WindowedBloomStore {
+    /// An empty store.
+    pub fn new(config: StoreConfig) -> Self {
+        WindowedBloomStore {
+            windows: Windows::new(config),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StoreConfig {
+        &self.windows.config
+    }
+
+    /// The retained windows, oldest first.
+    pub fn windows(&self) -> Vec<WindowInfo> {
+        self.windows.infos()
+    }
+
+    /// The fraction of bits set in each retained window, oldest first
+    /// (a measured fill, to compare with the estimate).
+    pub fn fill_ratios(&self) -> Vec<f64> {
+        self.windows
+            .windows
+            .iter()
+            .map(|w| w.filter.count_ones() as f64 / w.filter.geometry().bits() as f64)
+            .collect()
+    }
+
+    /// Write the configuration, counters and every retained window to `out`
+    /// in the format of `docs/storage.md`.
+    pub fn write_to<W: std::io::Write>(&self, out: W) -> Result<(), PersistError> {
+        persist::write(self, out)
+    }
+
+    /// Read a store written by [`WindowedBloomStore::write_to`]. Either the
+    /// whole stream is valid and a store is returned, or a typed error is and
+    /// nothing is built.
+    pub fn read_from<R: std::io::Read>(input: R) -> Result<Self, PersistError> {
+        persist::read(input)
+    }
+}
+
+impl DigestStore for WindowedBloomStore {
+    fn insert(&mut self, digest: &Digest, at: Timestamp) {
+        self.windows.insert(digest, at);
+    }
+    fn insert_batch(&mut self, digests: &[Digest], at: Timestamp) {
+        self.windows.insert_batch(digests, at);
+    }
+    fn query(&self, digest: &Digest, range: TimeRange) -> QueryAnswer {
+        self.windows.query(digest, range)
+    }
+    fn advance(&mut self, now: Timestamp) {
+        self.windows.advance(now);
+    }
+    fn stats(&self) -> StoreStats {
+        self.windows.stats()
+    }
+}
+
+impl WindowFilter for BlockedBloom {
+    fn create(config: &StoreConfig, seq: u64) -> Self {
+        BlockedBloom::new(config.geometry(), window_seed(config.seed(), seq))
+    }
+    #[inline]
+    fn insert(&mut self, d: &Digest) {
+        BlockedBloom::insert(self, d);
+    }
+    fn insert_batch(&mut self, ds: &[Digest]) {
+        BlockedBloom::insert_batch(self, ds);
+    }
+    #[inline]
+    fn contains(&self, d: &Digest) -> bool {
+        BlockedBloom::contains(self, d)
+    }
+    fn false_positive_probability(&self, count: u64) -> f64 {
+        self.geometry().false_positive_rate(count)
+    }
+    fn estimate(config: &StoreConfig, count: u64) -> f64 {
+        config.geometry().false_positive_rate(count)
+    }
+    fn memory_bytes(&self) -> usize {
+        BlockedBloom::memory_bytes(self)
+    }
+}

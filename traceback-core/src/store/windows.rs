@@ -1,0 +1,279 @@
+//! The windowing engine shared by every store: when windows open and close,
+//! what a query scans, what coverage means, eviction.
+//!
+//! * Windows are aligned to multiples of the span since the epoch. A window
+//!   closes when an insert falls at or after the end of its slot, or when it
+//!   already holds its design capacity; in the second case the next window
+//!   continues the same slot (a flood yields several windows per slot, each
+//!   filled at most to capacity, so none exceeds the false-positive target).
+//! * A window records its span: first to last insert time. An insert earlier
+//!   than the current window's start (out of order, e.g. from a second
+//!   capture queue) goes into the current window and widens its span back;
+//!   closed windows are never reopened. Such inserts are counted as `late`.
+//! * The store holds `[held_from, held_until]`: from its first insert (or
+//!   just after the last evicted window) to its latest insert or
+//!   [`DigestStore::advance`](super::DigestStore::advance) time.
+
+use super::config::StoreConfig;
+use super::{Coverage, QueryAnswer, StoreStats, WindowInfo, WindowMatch};
+use crate::digest::Digest;
+use crate::time::{TimeRange, Timestamp};
+use std::collections::VecDeque;
+
+/// What one window's set must do.
+pub(crate) trait WindowFilter: Send {
+    /// A fresh filter for window number `seq`.
+    fn create(config: &StoreConfig, seq: u64) -> Self;
+    /// Add one digest.
+    fn insert(&mut self, d: &Digest);
+    /// Add several digests.
+    fn insert_batch(&mut self, ds: &[Digest]) {
+        for d in ds {
+            self.insert(d);
+        }
+    }
+    /// Whether the digest may be present.
+    fn contains(&self, d: &Digest) -> bool;
+    /// Estimated false-positive probability of this filter after `count` inserts.
+    fn false_positive_probability(&self, count: u64) -> f64;
+    /// The same estimate for a filter made by [`WindowFilter::create`] (no allocation).
+    fn estimate(config: &StoreConfig, count: u64) -> f64;
+    /// Bytes of memory held.
+    fn memory_bytes(&self) -> usize;
+}
+
+/// One window and its filter.
+#[derive(Clone, Debug)]
+pub(crate) struct Window<F> {
+    pub(crate) seq: u64,
+    pub(crate) span: TimeRange,
+    pub(crate) slot_end: Timestamp,
+    pub(crate) count: u64,
+    pub(crate) sealed: bool,
+    /// Computed when sealed (the current window's is computed on demand).
+    pub(crate) sealed_fpp: f64,
+    pub(crate) filter: F,
+}
+
+/// Buckets of the open window's estimate table (over counts 0..=capacity).
+const TABLE: u64 = 64;
+
+impl<F: WindowFilter> Window<F> {
+    /// Sealed: the exact estimate. Open: the table entry for the next bucket
+    /// up (never below the exact estimate, as the rate grows with the count).
+    fn fpp(&self, table: &[f64], capacity: u64) -> f64 {
+        if self.sealed {
+            return self.sealed_fpp;
+        }
+        let bucket = (u128::from(self.count) * u128::from(TABLE)).div_ceil(u128::from(capacity));
+        match table.get(bucket as usize) {
+            Some(p) => *p,
+            None => self.filter.false_positive_probability(self.count),
+        }
+    }
+
+    fn seal(&mut self) {
+        if !self.sealed {
+            self.sealed_fpp = self.filter.false_positive_probability(self.count);
+            self.sealed = true;
+        }
+    }
+}
+
+/// Windows of one store, oldest first; the last may be open.
+#[derive(Clone, Debug)]
+pub(crate) struct Windows<F> {
+    pub(crate) config: StoreConfig,
+    pub(crate) max_windows: usize,
+    pub(crate) windows: VecDeque<Window<F>>,
+    pub(crate) next_seq: u64,
+    pub(crate) held: Option<TimeRange>,
+    pub(crate) counters: Counters,
+    /// `F::estimate` at `capacity * j / TABLE` for j in 0..=TABLE.
+    fpp_table: Vec<f64>,
+}
+
+/// The running counters kept beside the windows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) inserted: u64,
+    pub(crate) evicted: u64,
+    pub(crate) late: u64,
+    pub(crate) capacity_closes: u64,
+}
+
+impl<F: WindowFilter> Windows<F> {
+    pub(crate) fn new(config: StoreConfig) -> Self {
+        Windows {
+            max_windows: config.max_windows(),
+            config,
+            windows: VecDeque::new(),
+            next_seq: 0,
+            held: None,
+            counters: Counters::default(),
+            fpp_table: (0..=TABLE)
+                .map(|j| {
+                    let n = (u128::from(config.capacity()) * u128::from(j) / u128::from(TABLE)) as u64;
+                    F::estimate(&config, n)
+                })
+                .collect(),
+        }
+    }
+
+    fn slot_end(&self, at: Timestamp) -> Timestamp {
+        let span = self.config.window_span_nanos();
+        let n = at.as_nanos();
+        Timestamp::from_nanos((n - n % span).saturating_add(span))
+    }
+
+    fn extend_held(&mut self, at: Timestamp) {
+        self.held = Some(match self.held {
+            None => TimeRange::at(at),
+            Some(h) if at > h.end => TimeRange {
+                start: h.start,
+                end: at,
+            },
+            Some(h) => h,
+        });
+    }
+
+    /// Make the last window open and able to take an insert at `at`; return it.
+    fn route(&mut self, at: Timestamp) -> &mut Window<F> {
+        let capacity = self.config.capacity();
+        let mut next_slot_end = None;
+        if let Some(w) = self.windows.back() {
+            if !w.sealed && at < w.span.start {
+                self.counters.late += 1;
+            }
+        }
+        if let Some(w) = self.windows.back_mut() {
+            if !w.sealed && (w.count >= capacity || at >= w.slot_end) {
+                if w.count >= capacity {
+                    self.counters.capacity_closes += 1;
+                    if at < w.slot_end {
+                        next_slot_end = Some(w.slot_end);
+                    }
+                }
+                w.seal();
+            }
+        }
+        if self.windows.back().is_none_or(|w| w.sealed) {
+            let slot_end = next_slot_end.unwrap_or_else(|| self.slot_end(at));
+            self.open(at, slot_end);
+        }
+        self.extend_held(at);
+        // `open` or the first arm guarantees a back window.
+        let w = self.windows.back_mut().expect("route leaves an open window");
+        w.span = TimeRange {
+            start: w.span.start.min(at),
+            end: w.span.end.max(at),
+        };
+        w
+    }
+
+    fn open(&mut self, at: Timestamp, slot_end: Timestamp) {
+        while self.windows.len() >= self.max_windows {
+            match self.windows.pop_front() {
+                Some(old) => {
+                    self.counters.evicted += 1;
+                    let after = Timestamp::from_nanos(old.span.end.as_nanos().saturating_add(1));
+                    if let Some(h) = self.held.as_mut() {
+                        if after > h.start {
+                            h.start = after.min(h.end);
+                        }
+                    }
+                }
+                None => break,
+            }
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.windows.push_back(Window {
+            seq,
+            span: TimeRange::at(at),
+            slot_end,
+            count: 0,
+            sealed: false,
+            sealed_fpp: 0.0,
+            filter: F::create(&self.config, seq),
+        });
+    }
+
+    pub(crate) fn insert(&mut self, d: &Digest, at: Timestamp) {
+        let w = self.route(at);
+        w.filter.insert(d);
+        w.count += 1;
+        self.counters.inserted += 1;
+    }
+
+    pub(crate) fn insert_batch(&mut self, mut ds: &[Digest], at: Timestamp) {
+        let capacity = self.config.capacity();
+        while !ds.is_empty() {
+            let w = self.route(at);
+            let room = usize::try_from(capacity - w.count).unwrap_or(usize::MAX);
+            let (now, rest) = ds.split_at(room.min(ds.len()));
+            w.filter.insert_batch(now);
+            w.count += now.len() as u64;
+            self.counters.inserted += now.len() as u64;
+            ds = rest;
+        }
+    }
+
+    pub(crate) fn advance(&mut self, now: Timestamp) {
+        if let Some(w) = self.windows.back_mut() {
+            if now >= w.slot_end {
+                w.seal();
+            }
+        }
+        if self.held.is_some() {
+            self.extend_held(now);
+        }
+    }
+
+    pub(crate) fn query(&self, d: &Digest, range: TimeRange) -> QueryAnswer {
+        let matches = self
+            .windows
+            .iter()
+            .filter(|w| w.span.overlaps(&range) && w.filter.contains(d))
+            .map(|w| WindowMatch {
+                span: w.span,
+                false_positive_probability: w.fpp(&self.fpp_table, self.config.capacity()),
+            })
+            .collect();
+        QueryAnswer {
+            matches,
+            coverage: self.coverage(range),
+        }
+    }
+
+    pub(crate) fn coverage(&self, range: TimeRange) -> Coverage {
+        match self.held {
+            Some(h) if h.start <= range.start && range.end <= h.end => Coverage::Full,
+            Some(h) if h.overlaps(&range) => Coverage::Partial,
+            _ => Coverage::None,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> StoreStats {
+        StoreStats {
+            inserted: self.counters.inserted,
+            windows: self.windows.len(),
+            windows_evicted: self.counters.evicted,
+            memory_bytes: self.windows.iter().map(|w| w.filter.memory_bytes()).sum(),
+            late_inserts: self.counters.late,
+            capacity_closes: self.counters.capacity_closes,
+        }
+    }
+
+    pub(crate) fn infos(&self) -> Vec<WindowInfo> {
+        self.windows
+            .iter()
+            .map(|w| WindowInfo {
+                span: w.span,
+                count: w.count,
+                sealed: w.sealed,
+                false_positive_probability: w.fpp(&self.fpp_table, self.config.capacity()),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,112 @@
+//! Saving and loading a WindowedBloomStore: round trip, and typed errors for
+//! corrupt or truncated streams.
+
+use core::time::Duration;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use traceback_core::store::{
+    DigestStore, PersistError, StoreConfig, WindowedBloomStore, STORE_FORMAT_VERSION,
+};
+use traceback_core::{Digest, TimeRange, Timestamp};
+
+fn filled() -> (WindowedBloomStore, Vec<Digest>) {
+    let c = StoreConfig::builder()
+        .capacity(300)
+        .target_fpp(0.001)
+        .window_span(Duration::from_millis(500))
+        .memory_budget_bytes(4 << 10)
+        .seed(99)
+        .build()
+        .unwrap();
+    let mut s = WindowedBloomStore::new(c);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let ds: Vec<Digest> = (0..2_000)
+        .map(|_| {
+            let mut b = [0u8; 16];
+            rng.fill_bytes(&mut b);
+            Digest(b)
+        })
+        .collect();
+    for (i, chunk) in ds.chunks(50).enumerate() {
+        s.insert_batch(chunk, Timestamp::from_millis(i as u64 * 100));
+    }
+    (s, ds)
+}
+
+fn bytes(s: &WindowedBloomStore) -> Vec<u8> {
+    let mut out = Vec::new();
+    s.write_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn round_trip_keeps_every_answer() {
+    let (s, ds) = filled();
+    assert!(
+        s.stats().windows_evicted > 0,
+        "the test store has evicted windows"
+    );
+    let raw = bytes(&s);
+    assert_eq!(&raw[..8], b"TBDSTORE");
+    let back = WindowedBloomStore::read_from(raw.as_slice()).unwrap();
+    assert_eq!(back.stats(), s.stats());
+    assert_eq!(back.windows(), s.windows());
+    assert_eq!(back.config(), s.config());
+    let all = TimeRange::new(Timestamp::EPOCH, Timestamp::from_secs(10));
+    for d in &ds {
+        assert_eq!(back.query(d, all), s.query(d, all));
+    }
+    // Writing the loaded store gives the same bytes, and it keeps inserting.
+    assert_eq!(bytes(&back), raw);
+    let mut back = back;
+    back.insert(&ds[0], Timestamp::from_secs(5));
+    assert!(back.query(&ds[0], TimeRange::at(Timestamp::from_secs(5))).hit());
+}
+
+#[test]
+fn every_flipped_byte_is_a_typed_error() {
+    let (s, _) = filled();
+    let raw = bytes(&s);
+    // Every byte of the header and first window header, then a stride (loads validate the config,
+    // which sizes the filter numerically: a few ms each in debug builds).
+    for i in (0..raw.len()).filter(|i| *i < 200 || i % 61 == 0 || *i >= raw.len() - 8) {
+        let mut bad = raw.clone();
+        bad[i] ^= 0x10;
+        let e = WindowedBloomStore::read_from(bad.as_slice()).unwrap_err();
+        match (i, &e) {
+            (0..8, PersistError::BadMagic) => {}
+            (8..10, PersistError::UnsupportedVersion(_)) => {}
+            (10.., PersistError::Checksum { .. }) => {}
+            _ => panic!("byte {i}: unexpected {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_a_typed_error() {
+    let (s, _) = filled();
+    let raw = bytes(&s);
+    for len in (0..raw.len()).filter(|l| *l < 200 || l % 67 == 0 || *l >= raw.len() - 8) {
+        let e = WindowedBloomStore::read_from(&raw[..len]).unwrap_err();
+        assert!(matches!(e, PersistError::Truncated), "{len}: {e:?}");
+    }
+}
+
+#[test]
+fn other_versions_and_foreign_data_are_refused() {
+    let (s, _) = filled();
+    let mut raw = bytes(&s);
+    raw[8..10].copy_from_slice(&(STORE_FORMAT_VERSION + 1).to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(raw.as_slice()),
+        Err(PersistError::UnsupportedVersion(v)) if v == STORE_FORMAT_VERSION + 1
+    ));
+    assert!(matches!(
+        WindowedBloomStore::read_from(&b"GIF89a......"[..]),
+        Err(PersistError::BadMagic)
+    ));
+    // A failed load leaves an existing store untouched.
+    let before = s.stats();
+    let _ = WindowedBloomStore::read_from(&raw[..100]);
+    assert_eq!(s.stats(), before);
+}
