@@ -22,6 +22,7 @@
 //! `traceback-net` drives it over the network.
 
 pub mod capture;
+pub mod control;
 pub mod digest;
 pub mod eve;
 pub mod evidence;
@@ -30,8 +31,11 @@ pub mod ids;
 pub mod intertrack;
 pub mod packet;
 pub mod proto;
+pub mod sim;
 pub mod store;
 pub mod time;
+pub mod topology;
+pub mod trace;
 
 pub use digest::{Digest, DigestProfile, Digester};
 pub use evidence::{Evidence, Ingress};

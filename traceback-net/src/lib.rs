@@ -19,6 +19,8 @@ pub mod limits;
 pub mod server;
 pub mod tls;
 
+pub mod bundled;
+
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)

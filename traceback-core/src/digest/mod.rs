@@ -14,6 +14,7 @@
 
 mod blake3_digester;
 mod key;
+pub mod lanes;
 mod profile;
 mod value;
 

@@ -14,6 +14,7 @@ mod canonical;
 mod decode;
 mod ip;
 mod link;
+mod locate;
 #[cfg(test)]
 mod tests;
 mod tunnel;
@@ -23,4 +24,5 @@ pub use canonical::{canonicalize, canonicalize_ip, Canonical, CanonicalBytes};
 pub use decode::MAX_LAYERS;
 pub use ip::MAX_IPV4_WIRE_LEN;
 pub use link::LinkType;
+pub use locate::ip_packet;
 pub use verdict::{Malformation, Verdict};
