@@ -13,8 +13,12 @@
 //! moves them over sockets ([`conn`], [`server`]) with limits ([`limits`]) and
 //! mutual TLS ([`tls`]).
 
+pub mod clock;
 pub mod collector;
+pub mod config_file;
 pub mod conn;
+pub mod control;
+pub mod interconnect;
 pub mod limits;
 pub mod server;
 pub mod tls;

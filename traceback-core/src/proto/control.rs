@@ -1,8 +1,8 @@
-//! Interconnect ⇄ control (inside one ISP): "did this packet enter our
-//! network, and over which border or customer edge?"
+//! Interconnect ⇄ control (inside one ISP): "this packet was heading towards
+//! X: where did it enter our network?"
 
 use crate::evidence::{Evidence, Ingress};
-use crate::ids::Asn;
+use crate::intertrack::{self, Arrival, Confidence};
 use serde::{Deserialize, Serialize};
 
 /// A request from the interconnect to its ISP's control.
@@ -12,36 +12,58 @@ pub struct LocalTraceRequest {
     pub id: u64,
     /// The attack packet's evidence.
     pub evidence: Evidence,
-    /// The neighbour the request came from (the packet left this ISP towards
-    /// it), or `None` when the victim is inside this ISP.
-    pub from: Option<Asn>,
+    /// Where the packet was heading: this ISP's own victim, or the neighbour
+    /// that sent the trace request (its border links are the trace's start).
+    pub arrival: Arrival,
 }
 
-/// The outcome of a local trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum LocalStatus {
-    /// The packet was seen inside this ISP; `ingress` says where it entered.
-    Found,
-    /// Every collector that was asked answered, and none saw the packet.
-    NotFound,
-    /// Some collectors failed or could not cover the interval, so a miss is
-    /// not conclusive; `ingress` holds what was found anyway.
-    Incomplete,
-}
-
-/// A control's answer: where the packet entered this ISP.
+/// What a control found, as the wire carries it (mirrors
+/// [`intertrack::LocalFinding`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalFinding {
+#[non_exhaustive]
+pub enum ControlResult {
+    /// The packet entered this ISP at these points.
+    Entered {
+        /// Border links (the trace continues at the neighbour) and customer
+        /// edges (this ISP is a source).
+        ingress: Vec<Ingress>,
+        /// How sure the control is (0..=100).
+        confidence: Confidence,
+    },
+    /// The control looked and did not see the packet.
+    NotSeen {
+        /// How sure the control is (0..=100).
+        confidence: Confidence,
+    },
+    /// The control could not answer (collectors failed, no coverage, no
+    /// start link for the arrival).
+    Unavailable,
+    /// The control is overloaded.
+    Busy,
+}
+
+impl From<ControlResult> for intertrack::LocalFinding {
+    fn from(r: ControlResult) -> Self {
+        match r {
+            ControlResult::Entered { ingress, confidence } => {
+                intertrack::LocalFinding::Entered { ingress, confidence }
+            }
+            ControlResult::NotSeen { confidence } => intertrack::LocalFinding::NotSeen { confidence },
+            ControlResult::Unavailable => intertrack::LocalFinding::Unavailable,
+            ControlResult::Busy => intertrack::LocalFinding::Busy,
+        }
+    }
+}
+
+/// A control's answer to one [`LocalTraceRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlFinding {
     /// The outcome.
-    pub status: LocalStatus,
-    /// Where the packet entered: border links (the trace continues at the
-    /// neighbour) and customer edges (this ISP is a source).
-    pub ingress: Vec<Ingress>,
-    /// Collectors asked.
-    pub collectors_asked: u32,
-    /// Collectors that failed (unreachable, timed out, error reply).
-    pub collectors_failed: u32,
+    pub result: ControlResult,
+    /// Questions sent to collectors.
+    pub questions: u32,
+    /// Questions that failed (collector unreachable, timed out, error reply).
+    pub failed: u32,
 }
 
 /// The interconnect ⇄ control envelope.
@@ -55,7 +77,7 @@ pub enum ControlMsg {
         /// The request's id.
         id: u64,
         /// The finding.
-        finding: LocalFinding,
+        finding: ControlFinding,
     },
 }
 

@@ -4,7 +4,7 @@
 //! ```text
 //!  collector ◀─CollectorMsg─▶ control ◀─ControlMsg─▶ interconnect ◀─PeerMsg─▶ interconnect (neighbour ISP)
 //!                                                         │
-//!                                                         └─CenterMsg─▶ center
+//!                                                         └─ HTTP/JSON (docs/center.md) ─▶ center
 //! ```
 //!
 //! Every connection starts with a [`Hello`] from each side (protocol version,
@@ -15,22 +15,20 @@
 //! ([`encode_frame`], [`decode_frame`]). `docs/protocol.md` is the full
 //! specification, with limits and timeouts.
 
-mod center;
 mod collector;
 mod control;
 mod error;
 mod frame;
 mod peer;
 
-pub use center::{CenterMsg, PathHop, PathReport};
 pub use collector::{CollectorMsg, Query};
-pub use control::{ControlMsg, LocalFinding, LocalStatus, LocalTraceRequest};
+pub use control::{ControlFinding, ControlMsg, ControlResult, LocalTraceRequest};
 pub use error::{ErrorCode, ErrorReply, ProtoError, Refusal};
 pub use frame::{
     decode_frame, decode_frame_limited, encode_frame, DEFAULT_MAX_FRAME_LEN, LENGTH_PREFIX_LEN,
     VERSION_PREFIX_LEN,
 };
-pub use peer::{PeerMsg, PeerStatus, TraceId, WireTraceReply, WireTraceRequest};
+pub use peer::PeerMsg;
 
 use crate::ids::Asn;
 use serde::{Deserialize, Serialize};
@@ -96,8 +94,6 @@ pub enum Message {
     Control(ControlMsg),
     /// Interconnect ⇄ neighbour interconnect (between ISPs, mutual TLS).
     Peer(PeerMsg),
-    /// Interconnect → center.
-    Center(CenterMsg),
 }
 
 impl Message {
@@ -109,7 +105,6 @@ impl Message {
             Message::Collector(m) => m.kind(),
             Message::Control(m) => m.kind(),
             Message::Peer(m) => m.kind(),
-            Message::Center(m) => m.kind(),
         }
     }
 }

@@ -4,6 +4,9 @@ use super::*;
 use crate::digest::{Digest, DigestProfile};
 use crate::evidence::{Evidence, Ingress};
 use crate::ids::Asn;
+use crate::intertrack::{
+    self, Arrival, AsStatus, Confidence, HopLimit, RequestId, TraceReply, TraceRequest, VisitedList,
+};
 use crate::store::{Coverage, QueryAnswer, WindowMatch};
 use crate::time::{TimeRange, Timestamp};
 use core::time::Duration;
@@ -20,10 +23,7 @@ fn evidence() -> Evidence {
 }
 
 fn samples() -> Vec<Message> {
-    let id = TraceId {
-        origin: Asn(64500),
-        seq: 9,
-    };
+    let id = RequestId::new(Asn(64500), Timestamp::from_secs(3), 9);
     vec![
         Message::Hello(Hello::new(Role::Interconnect, Asn(64500), "test")),
         Message::Error(ErrorReply::new(
@@ -50,37 +50,38 @@ fn samples() -> Vec<Message> {
         Message::Control(ControlMsg::Trace(LocalTraceRequest {
             id: 4,
             evidence: evidence(),
-            from: Some(Asn(64501)),
+            arrival: Arrival::Neighbor(Asn(64501)),
         })),
         Message::Control(ControlMsg::Finding {
             id: 4,
-            finding: LocalFinding {
-                status: LocalStatus::Found,
-                ingress: vec![Ingress::Border {
-                    neighbor: Asn(64502),
-                    link: "ix-1".into(),
-                }],
-                collectors_asked: 3,
-                collectors_failed: 0,
+            finding: ControlFinding {
+                result: ControlResult::Entered {
+                    ingress: vec![Ingress::Border {
+                        neighbor: Asn(64502),
+                        link: "ix-1".into(),
+                    }],
+                    confidence: Confidence::FULL,
+                },
+                questions: 3,
+                failed: 0,
             },
         }),
-        Message::Peer(PeerMsg::Request(WireTraceRequest {
+        Message::Peer(PeerMsg::InterTrack(intertrack::Message::Request(
+            TraceRequest::new(
+                id,
+                evidence(),
+                HopLimit::MAX,
+                VisitedList::starting_at(Asn(64500)),
+                Asn(64500),
+            ),
+        ))),
+        Message::Peer(PeerMsg::InterTrack(intertrack::Message::Reply(TraceReply::new(
             id,
-            ttl: 16,
-            visited: vec![Asn(64500)],
-            evidence: evidence(),
-        })),
-        Message::Center(CenterMsg::Report(PathReport {
-            id,
-            digest: Digest([7; 16]),
-            seen_at: Timestamp::from_secs(5),
-            hops: vec![PathHop {
-                asn: Asn(64501),
-                status: PeerStatus::Source,
-                upstream: vec![],
-            }],
-            sources: vec![Asn(64501)],
-        })),
+            Asn(64501),
+            VisitedList::starting_at(Asn(64500)),
+            AsStatus::Source,
+            Confidence::FULL,
+        )))),
     ]
 }
 
@@ -155,4 +156,38 @@ proptest! {
         body.truncate(p);
         let _ = decode_frame(&body);
     }
+}
+
+#[test]
+fn fuzz_seed_corpus_replays() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/frame_decoder");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("seed corpus present") {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let result = decode_frame(&bytes);
+        match name.as_str() {
+            "wrong_version" => assert!(matches!(
+                result,
+                Err(ProtoError::VersionMismatch { received: 2, .. })
+            )),
+            "hello" => assert!(
+                matches!(result, Ok(Message::Hello(ref h)) if h.asn == Asn(64500) && h.role == Role::Interconnect)
+            ),
+            "stats_request" => assert_eq!(
+                result,
+                Ok(Message::Collector(CollectorMsg::StatsRequest { id: 7 }))
+            ),
+            "error_rate_limited" => assert!(
+                matches!(result, Ok(Message::Error(ref e)) if e.code == ErrorCode::Refused(Refusal::RateLimited) && e.request == Some(9)),
+                "{result:?}"
+            ),
+            _ => {
+                let _ = result;
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 4);
 }
