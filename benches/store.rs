@@ -161,7 +161,7 @@ fn bench_query(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(name, "half_present"), |b| {
             b.iter(|| {
                 i = (i + 1) % ds.len();
-                let d = if i % 2 == 0 { &ds[i] } else { &absent[i] };
+                let d = if i.is_multiple_of(2) { &ds[i] } else { &absent[i] };
                 black_box(s.query(d, range).hit())
             })
         });

@@ -27,6 +27,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
+/// An ISP's control over its in-memory collectors, shared with its interconnect.
+type SharedControl = Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>;
+
 /// Which AS-level topology to simulate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TopologyChoice {
@@ -151,6 +154,15 @@ pub struct RunResult {
     pub origins: Vec<Asn>,
     /// ASes the trace named as source or transit that the attack never crossed.
     pub false_positive_ases: Vec<Asn>,
+    /// Every AS off the attack's path that the trace asked (false branches,
+    /// whatever they answered): SPIE's false nodes at the AS level.
+    pub false_branches: Vec<Asn>,
+    /// Per participating AS: the measured probability that one of its border
+    /// collectors answers "seen" for an absent digest over the trace's range.
+    pub border_false_positive_rate: BTreeMap<Asn, f64>,
+    /// SPIE's bound on false branches for this run: the sum over the true
+    /// path's ASes of d*P/(1-d*P), d the AS degree, P its border rate above.
+    pub spie_bound: f64,
     /// The attack's true AS path, victim first.
     pub true_path: Vec<Asn>,
     /// The traced AS path from the victim to the attacker's ISP, if found.
@@ -233,6 +245,9 @@ pub fn summarize(runs: &[RunResult]) -> Summary {
     }
 }
 
+/// Absent random digests per border collector used to measure its false-positive rate.
+const FP_PROBES: usize = 200;
+
 /// When simulated time starts (2009-11-26, the day of the trial's press release).
 pub const SIM_EPOCH: Timestamp = Timestamp::from_secs(1_259_193_600);
 
@@ -282,7 +297,7 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
                 .window_span(Duration::from_secs(1))
                 .build()
                 .map_err(|e| SimError::Config(e.to_string()))?;
-            Box::new(move |_, _: &CollectorId| Box::new(ExactStore::new(cfg.clone())) as Box<dyn DigestStore>)
+            Box::new(move |_, _: &CollectorId| Box::new(ExactStore::new(cfg)) as Box<dyn DigestStore>)
         }
         StoreChoice::Bloom {
             target_fpp,
@@ -305,7 +320,7 @@ fn store_factory(choice: &StoreChoice, seed: u64) -> Result<Box<super::network::
                     .target_fpp(base.target_fpp())
                     .seed(salt)
                     .build()
-                    .unwrap_or_else(|_| base.clone());
+                    .unwrap_or(base);
                 Box::new(WindowedBloomStore::new(cfg)) as Box<dyn DigestStore>
             })
         }
@@ -463,10 +478,7 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let registry = Arc::new(AlgorithmRegistry::with_builtins());
     let trace_start = arrived.saturating_add(Duration::from_secs(1));
     let mut fed = Federation::new(cfg.seed, LinkModel::default(), trace_start);
-    let mut controls: Vec<(
-        Asn,
-        Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn DigestStore>>>>>,
-    )> = Vec::new();
+    let mut controls: Vec<(Asn, SharedControl)> = Vec::new();
     let mut stores = net.into_stores();
     for &i in &members {
         let asn = graph.node(i).asn;
@@ -506,8 +518,53 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         .filter(|(a, s)| matches!(s, AsStatus::Source | AsStatus::Transit) && !on_path.contains(a))
         .map(|(a, _)| *a)
         .collect();
+    let false_branches: Vec<Asn> = tree
+        .nodes()
+        .keys()
+        .filter(|a| !on_path.contains(a))
+        .copied()
+        .collect();
     let origins = tree.origins();
     let found_path = tree.paths().get(&attacker_asn).cloned();
+    // Each participating AS's per-question false-positive probability at its
+    // border collectors, measured with absent random digests over the range
+    // its control asks about, and SPIE's bound on false branches from it.
+    let probe_range = evidence
+        .window()
+        .widen(cfg.control.options.skew_tolerance + cfg.control.options.per_hop * 8);
+    let mut border_fp = BTreeMap::new();
+    for (asn, handle) in &controls {
+        let Ok(c) = handle.lock() else { continue };
+        let Some(i) = graph.index_of(*asn) else { continue };
+        let neighbors = graph.neighbors(i);
+        let mut hits = 0usize;
+        let mut probes = 0usize;
+        for n in neighbors {
+            let link = crate::sim::isp::border_link_id(&graph, n);
+            let topo = crate::sim::isp::build_topology(&graph, i)?;
+            for col in topo.collectors_watching(link.as_str()) {
+                if let Some(store) = c.collectors().get(col) {
+                    for _ in 0..FP_PROBES {
+                        let mut d = [0u8; 16];
+                        rng.fill(&mut d);
+                        probes += 1;
+                        hits += store.query(&Digest(d), probe_range).hit() as usize;
+                    }
+                }
+            }
+        }
+        if probes > 0 {
+            border_fp.insert(*asn, hits as f64 / probes as f64);
+        }
+    }
+    let spie_bound: f64 = true_path
+        .iter()
+        .filter_map(|a| {
+            let d = graph.degree(graph.index_of(*a)?) as f64;
+            let dp = d * border_fp.get(a)?;
+            Some(if dp < 1.0 { dp / (1.0 - dp) } else { f64::INFINITY })
+        })
+        .sum();
     let mut collector_questions = 0;
     let mut dot = String::from("digraph attack {\n  rankdir=BT;\n");
     for (asn, handle) in &controls {
@@ -529,6 +586,9 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         origin_found: origins.contains(&attacker_asn),
         origins,
         false_positive_ases,
+        false_branches,
+        border_false_positive_rate: border_fp,
+        spie_bound,
         true_path,
         found_path,
         as_status: statuses.iter().map(|(a, s)| (*a, s.to_string())).collect(),
