@@ -17,7 +17,7 @@ use traceback_core::trace::TraceOptions;
 use traceback_core::{Asn, Digest, DigestProfile, Evidence, Timestamp};
 use traceback_net::collector::{self, CollectorConfig, CollectorHandle};
 use traceback_net::control::{self, ControlHandle, ControlNetConfig};
-use traceback_net::interconnect::{self, InterconnectNetConfig, RunningInterconnect};
+use traceback_net::interconnect::{self, CenterLink, InterconnectNetConfig, RunningInterconnect};
 use traceback_net::limits::Limits;
 use traceback_net::tls::{TlsFiles, TlsIdentity};
 
@@ -215,6 +215,8 @@ pub(crate) struct Tuning {
     pub(crate) question_timeout: Duration,
     /// Collector ids whose address is replaced by a silent listener.
     pub(crate) silent_collectors: bool,
+    /// The center the interconnect takes jobs from, if any.
+    pub(crate) center: Option<CenterLink>,
 }
 
 impl Default for Tuning {
@@ -224,6 +226,7 @@ impl Default for Tuning {
             branch_timeout: Duration::from_secs(3),
             question_timeout: Duration::from_secs(2),
             silent_collectors: false,
+            center: None,
         }
     }
 }
@@ -300,7 +303,7 @@ pub(crate) async fn federation(dir: &Path, specs: Vec<(IspSpec, Tuning)>) -> Vec
             neighbors,
             core,
             hop_limit: HopLimit::MAX,
-            center: None,
+            center: tuning.center.clone(),
             limits: limits(),
         };
         let listener = listeners.remove(&spec.asn).unwrap();

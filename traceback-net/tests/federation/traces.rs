@@ -12,11 +12,11 @@ use traceback_core::{Asn, Timestamp};
 use traceback_net::conn::{dial, Transport};
 use traceback_net::tls::{DevCa, TlsFiles, TlsIdentity};
 
-const VICTIM: Asn = Asn(64500);
-const SOURCE: Asn = Asn(64501);
-const TRANSIT: Asn = Asn(64502);
+pub(crate) const VICTIM: Asn = Asn(64500);
+pub(crate) const SOURCE: Asn = Asn(64501);
+pub(crate) const TRANSIT: Asn = Asn(64502);
 
-fn line(victim: Tuning, transit: Tuning, source: Tuning) -> Vec<(IspSpec, Tuning)> {
+pub(crate) fn line(victim: Tuning, transit: Tuning, source: Tuning) -> Vec<(IspSpec, Tuning)> {
     vec![
         (
             IspSpec {
