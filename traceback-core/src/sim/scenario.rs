@@ -373,14 +373,21 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let span = attack
         .last()
         .map_or(Duration::ZERO, |p| p.ts.saturating_duration_since(first));
-    let mut background: Vec<CapturedPacket> = Vec::new();
+    // Background: the captures in turn, replayed again (re-addressed anew)
+    // until the requested count is reached.
+    let mut pool: Vec<CapturedPacket> = Vec::new();
     for cap in captures.background {
-        let remaining = cfg.background_packets.saturating_sub(background.len());
-        if remaining == 0 {
-            break;
-        }
-        background.extend(load_ip_packets(cap, remaining)?.0);
+        pool.extend(load_ip_packets(cap, cfg.background_packets)?.0);
     }
+    let background: Vec<CapturedPacket> = if pool.is_empty() {
+        Vec::new()
+    } else {
+        pool.iter()
+            .cycle()
+            .take(cfg.background_packets)
+            .cloned()
+            .collect()
+    };
     let victim_edge = Endpoint {
         isp: victim,
         edge: super::isp::customer_link_id(0),
