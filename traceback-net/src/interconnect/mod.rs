@@ -15,10 +15,12 @@
 //! is reported unreachable at once; one that stays silent is answered for
 //! with Unknown when the core's branch timeout fires.
 
+mod center_link;
 mod driver;
 mod local;
 mod peers;
 
+pub use center_link::{report_of, status_name};
 pub use driver::Input;
 pub use local::ControlLocator;
 
@@ -259,6 +261,9 @@ pub enum InterconnectError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The center client could not be built.
+    #[error("center: {0}")]
+    Center(#[from] crate::center::ClientError),
 }
 
 /// A cheap handle to a running interconnect: start traces, wait for them.
@@ -423,8 +428,16 @@ pub async fn start_on(
         finished,
     };
 
-    if config.center.is_some() {
-        tracing::warn!("interconnect: this build has no center client; [center] is ignored");
+    if let Some(center) = &config.center {
+        let client = crate::center::CenterClient::new(&center.url, &center.token)?;
+        tasks.spawn(center_link::poll_jobs(
+            client,
+            handle.clone(),
+            config.hop_limit,
+            center.poll_every,
+            config.core.trace_timeout + Duration::from_secs(5),
+            shutdown.clone(),
+        ));
     }
 
     let neighbors = Arc::new(config.neighbors.keys().copied().collect::<BTreeSet<_>>());

@@ -1,5 +1,6 @@
 //! A small federation on loopback: real TCP and TLS, ephemeral ports, temp dirs.
 
+mod center;
 mod collectors;
 mod configs;
 mod hostile;

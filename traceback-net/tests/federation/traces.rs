@@ -68,6 +68,9 @@ async fn a_trace_finds_the_source_across_three_isps() {
     assert_eq!(tree.status(TRANSIT), Some(AsStatus::Transit));
     assert_eq!(tree.status(SOURCE), Some(AsStatus::Source));
     assert!(tree.is_complete());
+    let report = traceback_net::interconnect::report_of(&tree);
+    assert_eq!(report.origins, vec![SOURCE]);
+    assert_eq!(report.paths, vec![vec![VICTIM, TRANSIT, SOURCE]]);
     eprintln!("end-to-end trace over 3 ISPs took {:?}", started.elapsed());
     for isp in isps {
         isp.interconnect.stop().await;
