@@ -25,6 +25,7 @@ pub mod tls;
 
 pub mod bundled;
 pub mod center;
+pub mod field_trial;
 
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
