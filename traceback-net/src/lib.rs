@@ -5,6 +5,8 @@
 //! deterministic logic of `traceback-core`.
 
 pub mod bundled;
+#[cfg(target_os = "linux")]
+pub mod hugepages;
 
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
