@@ -30,6 +30,7 @@ pub mod fuzzing;
 pub mod ids;
 pub mod intertrack;
 pub mod packet;
+pub mod proto;
 pub mod sim;
 pub mod store;
 pub mod time;

@@ -104,3 +104,46 @@ fn skew_beyond_tolerance_is_reported_not_hidden() {
     };
     assert!(run(&cfg, captures()).unwrap().origin_found);
 }
+
+/// SPIE's bound on false positives, at the AS level: with per-question false
+/// positive probability P at an AS's border collectors and d neighbours, a
+/// trace asks about d*P/(1-d*P) wrong neighbours per true AS. Filters are
+/// sized small so windows run near their target rate, P is measured in each
+/// run with absent digests, and the false branches over several seeds must
+/// stay within the bound summed over the true paths.
+#[test]
+fn false_branches_stay_within_the_spie_bound() {
+    let mut measured = 0usize;
+    let mut bound = 0.0f64;
+    let mut named_wrongly = 0usize;
+    for seed in 1..=6 {
+        let cfg = ScenarioConfig {
+            attack_packets: 3000,
+            background_packets: 600,
+            store: StoreChoice::Bloom {
+                target_fpp: 0.01,
+                capacity: 400,
+                window: Duration::from_millis(1000),
+            },
+            ..small(seed)
+        };
+        let r = run(&cfg, captures()).unwrap();
+        assert!(r.origin_found, "seed {seed}");
+        measured += r.false_branches.len();
+        named_wrongly += r.false_positive_ases.len();
+        bound += r.spie_bound;
+        println!(
+            "seed {seed}: P {:?} false branches {:?} bound {:.3}",
+            r.border_false_positive_rate, r.false_branches, r.spie_bound
+        );
+    }
+    println!("false branches: measured {measured}, SPIE bound {bound:.2}; wrongly named source/transit: {named_wrongly}");
+    assert!(
+        bound.is_finite() && bound > 0.0,
+        "the setting must make false positives possible"
+    );
+    assert!(
+        (measured as f64) <= bound,
+        "measured {measured} > bound {bound:.2}"
+    );
+}

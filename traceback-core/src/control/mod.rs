@@ -23,6 +23,6 @@ mod dot;
 mod local;
 mod trace;
 
-pub use dot::attack_graph_dot;
+pub use dot::{as_path_dot, attack_graph_dot};
 pub use local::{CollectorSet, LocalControl, SharedLocator};
 pub use trace::{ControlConfig, ControlError, ControlOutcome, ControlTrace};

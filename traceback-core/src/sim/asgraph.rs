@@ -52,8 +52,9 @@ pub struct AsGraph {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AsGraphError {
-    /// A generated topology must have between 20 and 4,096 ASes.
-    #[error("a generated topology needs between 20 and 4096 ASes, asked for {0}")]
+    /// A topology size outside what the builder supports (generated: 20 to
+    /// 4,096 ASes; field-trial subsets: 6 to 15).
+    #[error("unsupported topology size {0} (generated: 20..=4096 ASes; field-trial subset: 6..=15)")]
     Size(usize),
     /// An edge names a node index that does not exist.
     #[error("edge names node {0}, but the graph has {1} nodes")]
@@ -292,6 +293,30 @@ impl AsGraph {
             let _ = g.add_edge(a, b, r);
         }
         g
+    }
+
+    /// The first `n` ISPs of [`AsGraph::field_trial`] (6..=15): the three
+    /// backbones and ISP-A, ISP-B, ISP-C first, then the others in an order
+    /// that keeps every prefix of the list connected. For small test runs.
+    pub fn field_trial_subset(n: usize) -> Result<Self, AsGraphError> {
+        if !(6..=15).contains(&n) {
+            return Err(AsGraphError::Size(n));
+        }
+        let full = Self::field_trial();
+        let mut g = AsGraph::new();
+        for i in 0..n {
+            let node = full.node(i);
+            g.add_node(node.asn, node.name.clone(), node.tier);
+        }
+        for a in 0..n {
+            for &c in full.customers(a).iter().filter(|&&c| c < n) {
+                g.add_edge(a, c, Relation::ProviderOf)?;
+            }
+            for &p in full.peers(a).iter().filter(|&&p| p < n && p > a) {
+                g.add_edge(a, p, Relation::Peer)?;
+            }
+        }
+        Ok(g)
     }
 
     /// A seeded, generated national-scale topology of `n` ASes (20..=4096):

@@ -8,6 +8,7 @@
 
 pub mod asgraph;
 pub mod deployment;
+pub mod export;
 pub mod isp;
 pub mod network;
 pub mod report;

@@ -35,6 +35,8 @@ type SharedControl = Arc<Mutex<LocalControl<BTreeMap<CollectorId, Box<dyn Digest
 pub enum TopologyChoice {
     /// The 15-ISP field trial of 2009 ([`AsGraph::field_trial`]).
     FieldTrial,
+    /// The first N ISPs of the field trial (6..=15; [`AsGraph::field_trial_subset`]).
+    FieldTrialSubset(usize),
     /// A generated topology of this many ASes ([`AsGraph::generate`], seeded by the run's seed).
     Generated(usize),
 }
@@ -154,6 +156,15 @@ pub struct RunResult {
     pub origins: Vec<Asn>,
     /// ASes the trace named as source or transit that the attack never crossed.
     pub false_positive_ases: Vec<Asn>,
+    /// Every AS off the attack's path that the trace asked (false branches,
+    /// whatever they answered): SPIE's false nodes at the AS level.
+    pub false_branches: Vec<Asn>,
+    /// Per participating AS: the measured probability that one of its border
+    /// collectors answers "seen" for an absent digest over the trace's range.
+    pub border_false_positive_rate: BTreeMap<Asn, f64>,
+    /// SPIE's bound on false branches for this run: the sum over the true
+    /// path's ASes of d*P/(1-d*P), d the AS degree, P its border rate above.
+    pub spie_bound: f64,
     /// The attack's true AS path, victim first.
     pub true_path: Vec<Asn>,
     /// The traced AS path from the victim to the attacker's ISP, if found.
@@ -236,6 +247,9 @@ pub fn summarize(runs: &[RunResult]) -> Summary {
     }
 }
 
+/// Absent random digests per border collector used to measure its false-positive rate.
+const FP_PROBES: usize = 200;
+
 /// When simulated time starts (2009-11-26, the day of the trial's press release).
 pub const SIM_EPOCH: Timestamp = Timestamp::from_secs(1_259_193_600);
 
@@ -247,7 +261,10 @@ fn resolve(g: &AsGraph, name: &str) -> Result<usize, SimError> {
 
 /// Pick attacker, spoofed and victim ISPs.
 fn roles(g: &AsGraph, cfg: &ScenarioConfig, rng: &mut ChaCha8Rng) -> Result<(usize, usize, usize), SimError> {
-    let defaults = matches!(cfg.topology, TopologyChoice::FieldTrial);
+    let defaults = matches!(
+        cfg.topology,
+        TopologyChoice::FieldTrial | TopologyChoice::FieldTrialSubset(_)
+    );
     let pick = |given: &Option<String>,
                 preset: &str,
                 rng: &mut ChaCha8Rng,
@@ -322,10 +339,53 @@ fn fnv(s: &str) -> u64 {
 }
 
 /// Run one scenario.
-pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, SimError> {
+/// A run's data plane after its traffic: the network (collectors filled),
+/// the roles, the clocks and the attack packets as they reached the victim.
+pub struct Replayed {
+    /// The AS graph.
+    pub graph: AsGraph,
+    /// Index of the attacker's ISP.
+    pub attacker: usize,
+    /// Index of the ISP whose addresses were forged.
+    pub spoofed: usize,
+    /// Index of the victim's ISP.
+    pub victim: usize,
+    /// Each ISP's collector clock offset, nanoseconds.
+    pub skews: Vec<i64>,
+    /// The digester every collector used.
+    pub digester: Arc<dyn Digester>,
+    /// The network, its collectors holding what they saw.
+    pub network: Network,
+    /// Attack packets as they arrived at the victim's edge (true time, bare IP).
+    pub arrivals: Vec<(Timestamp, Vec<u8>)>,
+    /// Data-plane counters.
+    pub packets: PacketCounts,
+    /// The run's random generator, after the traffic phase.
+    pub rng: ChaCha8Rng,
+}
+
+impl core::fmt::Debug for Replayed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Replayed")
+            .field("attacker", &self.attacker)
+            .field("victim", &self.victim)
+            .field("arrivals", &self.arrivals.len())
+            .field("packets", &self.packets)
+            .finish()
+    }
+}
+
+/// Build the topology and replay the traffic of `cfg` (everything before the
+/// trace). `tap`, if given, sees every packet every collector sees.
+pub fn replay(
+    cfg: &ScenarioConfig,
+    captures: Captures<'_>,
+    tap: Option<Box<super::network::Tap>>,
+) -> Result<Replayed, SimError> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let graph = match cfg.topology {
         TopologyChoice::FieldTrial => AsGraph::field_trial(),
+        TopologyChoice::FieldTrialSubset(n) => AsGraph::field_trial_subset(n)?,
         TopologyChoice::Generated(n) => AsGraph::generate(n, cfg.seed)?,
     };
     let (attacker, spoofed, victim) = roles(&graph, cfg, &mut rng)?;
@@ -350,6 +410,9 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         skews.clone(),
         cfg.hop_latency,
     )?;
+    if let Some(tap) = tap {
+        net.set_tap(tap);
+    }
 
     // Traffic: the flood from the attacker's ISP with forged sources of the
     // spoofed ISP, interleaved with background traffic between random ISPs.
@@ -361,14 +424,21 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let span = attack
         .last()
         .map_or(Duration::ZERO, |p| p.ts.saturating_duration_since(first));
-    let mut background: Vec<CapturedPacket> = Vec::new();
+    // Background: the captures in turn, replayed again (re-addressed anew)
+    // until the requested count is reached.
+    let mut pool: Vec<CapturedPacket> = Vec::new();
     for cap in captures.background {
-        let remaining = cfg.background_packets.saturating_sub(background.len());
-        if remaining == 0 {
-            break;
-        }
-        background.extend(load_ip_packets(cap, remaining)?.0);
+        pool.extend(load_ip_packets(cap, cfg.background_packets)?.0);
     }
+    let background: Vec<CapturedPacket> = if pool.is_empty() {
+        Vec::new()
+    } else {
+        pool.iter()
+            .cycle()
+            .take(cfg.background_packets)
+            .cloned()
+            .collect()
+    };
     let victim_edge = Endpoint {
         isp: victim,
         edge: super::isp::customer_link_id(0),
@@ -428,6 +498,35 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         }
     }
     let packets = PacketCounts::from((net.stats(), attack.len(), background.len()));
+    Ok(Replayed {
+        graph,
+        attacker,
+        spoofed,
+        victim,
+        skews,
+        digester,
+        network: net,
+        arrivals,
+        packets,
+        rng,
+    })
+}
+
+/// Run one scenario: replay its traffic, trace one attack packet from the
+/// victim's IDS alert across the participating ISPs, evaluate the answer.
+pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, SimError> {
+    let Replayed {
+        graph,
+        attacker,
+        spoofed,
+        victim,
+        skews,
+        digester,
+        network: net,
+        arrivals,
+        packets,
+        mut rng,
+    } = replay(cfg, captures, None)?;
     let Some((arrived, victim_packet)) = arrivals.choose(&mut rng).cloned() else {
         return Err(SimError::Config("no attack packet reached the victim".into()));
     };
@@ -506,8 +605,53 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         .filter(|(a, s)| matches!(s, AsStatus::Source | AsStatus::Transit) && !on_path.contains(a))
         .map(|(a, _)| *a)
         .collect();
+    let false_branches: Vec<Asn> = tree
+        .nodes()
+        .keys()
+        .filter(|a| !on_path.contains(a))
+        .copied()
+        .collect();
     let origins = tree.origins();
     let found_path = tree.paths().get(&attacker_asn).cloned();
+    // Each participating AS's per-question false-positive probability at its
+    // border collectors, measured with absent random digests over the range
+    // its control asks about, and SPIE's bound on false branches from it.
+    let probe_range = evidence
+        .window()
+        .widen(cfg.control.options.skew_tolerance + cfg.control.options.per_hop * 8);
+    let mut border_fp = BTreeMap::new();
+    for (asn, handle) in &controls {
+        let Ok(c) = handle.lock() else { continue };
+        let Some(i) = graph.index_of(*asn) else { continue };
+        let neighbors = graph.neighbors(i);
+        let mut hits = 0usize;
+        let mut probes = 0usize;
+        for n in neighbors {
+            let link = crate::sim::isp::border_link_id(&graph, n);
+            let topo = crate::sim::isp::build_topology(&graph, i)?;
+            for col in topo.collectors_watching(link.as_str()) {
+                if let Some(store) = c.collectors().get(col) {
+                    for _ in 0..FP_PROBES {
+                        let mut d = [0u8; 16];
+                        rng.fill(&mut d);
+                        probes += 1;
+                        hits += store.query(&Digest(d), probe_range).hit() as usize;
+                    }
+                }
+            }
+        }
+        if probes > 0 {
+            border_fp.insert(*asn, hits as f64 / probes as f64);
+        }
+    }
+    let spie_bound: f64 = true_path
+        .iter()
+        .filter_map(|a| {
+            let d = graph.degree(graph.index_of(*a)?) as f64;
+            let dp = d * border_fp.get(a)?;
+            Some(if dp < 1.0 { dp / (1.0 - dp) } else { f64::INFINITY })
+        })
+        .sum();
     let mut collector_questions = 0;
     let mut dot = String::from("digraph attack {\n  rankdir=BT;\n");
     for (asn, handle) in &controls {
@@ -529,6 +673,9 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         origin_found: origins.contains(&attacker_asn),
         origins,
         false_positive_ases,
+        false_branches,
+        border_false_positive_rate: border_fp,
+        spie_bound,
         true_path,
         found_path,
         as_status: statuses.iter().map(|(a, s)| (*a, s.to_string())).collect(),

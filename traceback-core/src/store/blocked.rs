@@ -375,7 +375,8 @@ mod tests {
         fn allocate_zeroed(&self, blocks: usize) -> Option<Box<dyn super::super::memory::FilterMemory>> {
             // Every other call fails, to exercise the heap fallback.
             let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            n.is_multiple_of(2).then(|| Box::new(Owned(vec![Block::default(); blocks])) as _)
+            n.is_multiple_of(2)
+                .then(|| Box::new(Owned(vec![Block::default(); blocks])) as _)
         }
     }
 

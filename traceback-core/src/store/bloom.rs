@@ -116,6 +116,10 @@ impl WindowFilter for BlockedBloom {
     fn estimate(config: &StoreConfig, count: u64) -> f64 {
         config.geometry().false_positive_rate(count)
     }
+    fn estimates(config: &StoreConfig, counts: &[u64]) -> Vec<f64> {
+        let g = config.geometry();
+        counts.iter().map(|&n| g.false_positive_rate(n)).collect()
+    }
     fn memory_bytes(&self) -> usize {
         BlockedBloom::memory_bytes(self)
     }

@@ -41,6 +41,12 @@ pub(crate) trait WindowFilter: Send {
     fn false_positive_probability(&self, count: u64) -> f64;
     /// The same estimate for a filter made by [`WindowFilter::create`] (no allocation).
     fn estimate(config: &StoreConfig, count: u64) -> f64;
+
+    /// [`WindowFilter::estimate`] for many counts under one config (filters
+    /// whose sizing is costly compute it once here).
+    fn estimates(config: &StoreConfig, counts: &[u64]) -> Vec<f64> {
+        counts.iter().map(|&n| Self::estimate(config, n)).collect()
+    }
     /// Bytes of memory held.
     fn memory_bytes(&self) -> usize;
 }
@@ -116,12 +122,12 @@ impl<F: WindowFilter> Windows<F> {
             next_seq: 0,
             held: None,
             counters: Counters::default(),
-            fpp_table: (0..=TABLE)
-                .map(|j| {
-                    let n = (u128::from(config.capacity()) * u128::from(j) / u128::from(TABLE)) as u64;
-                    F::estimate(&config, n)
-                })
-                .collect(),
+            fpp_table: F::estimates(
+                &config,
+                &(0..=TABLE)
+                    .map(|j| (u128::from(config.capacity()) * u128::from(j) / u128::from(TABLE)) as u64)
+                    .collect::<Vec<u64>>(),
+            ),
             alloc: None,
         }
     }

@@ -1,0 +1,48 @@
+//! `center --config center.toml`: the management center (HTTP API + SQLite).
+//!
+//! `center --hash-token TOKEN` prints the hash to put in the config's
+//! `token_hash` so the token itself never sits in the file. See docs/center.md.
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use std::sync::Arc;
+use traceback_net::center::{self, AwaitReport, CenterConfig, TokenHash};
+
+/// The traceback management center: operators submit searches, interconnects
+/// report paths, origin operators receive countermeasure requests.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// TOML configuration (listen, db_path, federation_secret_file, [[isp]] entries).
+    #[arg(long, value_name = "FILE", required_unless_present = "hash_token")]
+    config: Option<PathBuf>,
+    /// Print the token hash for a config file and exit.
+    #[arg(long, value_name = "TOKEN")]
+    hash_token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(t) = args.hash_token {
+        println!("{}", TokenHash::of_token(&t).to_hex());
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let path = args.config.context("--config is required")?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let base = path.parent().map(PathBuf::from).unwrap_or_default();
+    let config = CenterConfig::from_toml(&text, &base)?;
+    // Interconnects poll GET /v1/jobs and answer with POST /v1/reports.
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: finishing requests in flight");
+    };
+    center::run(config, Arc::new(AwaitReport), shutdown).await?;
+    Ok(())
+}

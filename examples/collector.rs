@@ -1,0 +1,42 @@
+//! `collector --config FILE`: Collector: replays capture files into a digest store and answers its control's queries.
+//!
+//! A thin main over `traceback_net::collector`: parse arguments, set up
+//! logging, run until Ctrl-C.
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use traceback_net::collector::{self, CollectorConfig};
+
+/// Collector: replays capture files into a digest store and answers its control's queries.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Collector: replays capture files into a digest store and answers its control's queries.",
+    long_about = "Reads the capture files named in the config (pcap or pcapng), digests every packet with the federation's keyed BLAKE3 profile into a windowed Bloom store, and answers digest queries from the ISP's control over TCP. The store is written to its state file periodically and on Ctrl-C, and reloaded on start. Config format: docs/examples/collector.toml. Logs: RUST_LOG (default info)."
+)]
+struct Args {
+    /// The TOML config file (paths in it are relative to the file).
+    #[arg(long, short)]
+    config: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config =
+        CollectorConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    collector::run(config, shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `control --config FILE`: Control: runs one ISP's trace algorithm over its collectors for its interconnect.
+//!
+//! A thin main over `traceback_net::control`: parse arguments, set up
+//! logging, run until Ctrl-C.
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use traceback_net::control::{self, ControlNetConfig};
+
+/// Control: runs one ISP's trace algorithm over its collectors for its interconnect.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Control: runs one ISP's trace algorithm over its collectors for its interconnect.",
+    long_about = "Loads the ISP's topology, connects to its collectors, and answers the interconnect's local trace requests (where did this packet enter our network?) by running SPIE reverse-path flooding or border-first over the collectors. Config format: docs/examples/control.toml. Logs: RUST_LOG (default info)."
+)]
+struct Args {
+    /// The TOML config file (paths in it are relative to the file).
+    #[arg(long, short)]
+    config: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config =
+        ControlNetConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    control::run(config, shutdown).await?;
+    Ok(())
+}

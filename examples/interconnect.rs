@@ -1,0 +1,42 @@
+//! `interconnect --config FILE`: Interconnect: InterTrack between ISPs over mutual TLS; reports paths to the center.
+//!
+//! A thin main over `traceback_net::interconnect`: parse arguments, set up
+//! logging, run until Ctrl-C.
+
+use anyhow::Context;
+use clap::Parser;
+use std::path::PathBuf;
+use traceback_net::interconnect::{self, InterconnectNetConfig};
+
+/// Interconnect: InterTrack between ISPs over mutual TLS; reports paths to the center.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Interconnect: InterTrack between ISPs over mutual TLS; reports paths to the center.",
+    long_about = "Listens for neighbour interconnects over mutual TLS (certificates from gen_certs), answers and forwards their trace requests through the core InterTrack state machine (policy, rate limits, hop limit, loop detection), asks the ISP's control where packets entered, and takes searches from the center (GET /v1/jobs) and reports finished paths (POST /v1/reports). Config format: docs/examples/interconnect.toml. Logs: RUST_LOG (default info)."
+)]
+struct Args {
+    /// The TOML config file (paths in it are relative to the file).
+    #[arg(long, short)]
+    config: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = InterconnectNetConfig::load(&args.config)
+        .with_context(|| format!("loading {}", args.config.display()))?;
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    interconnect::run(config, shutdown).await?;
+    Ok(())
+}

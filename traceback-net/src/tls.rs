@@ -1,0 +1,335 @@
+//! Mutual TLS between ISPs: a development federation CA, per-ISP
+//! certificates, rustls configurations, and the ASN a certificate names.
+//!
+//! Every ISP certificate carries the DNS name `as<N>.traceback.invalid`
+//! (see [`dns_name_for`]) and `127.0.0.1` as subject alternative names, is
+//! signed by the federation CA and is valid for both client and server
+//! authentication. A peer's ASN is the one its certificate names: the
+//! driver checks the ASN claimed in the peer's `Hello` with
+//! [`cert_names_asn`]. Only the `ring` crypto provider is used.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+use traceback_core::Asn;
+
+/// Errors while generating, loading or configuring TLS material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsError {
+    /// Certificate generation failed.
+    #[error("certificate generation failed: {0}")]
+    Generate(#[from] rcgen::Error),
+    /// A PEM file could not be parsed.
+    #[error("cannot parse {what}: {detail}")]
+    Pem {
+        /// Which file or object.
+        what: String,
+        /// The parser's message.
+        detail: String,
+    },
+    /// rustls refused the configuration.
+    #[error("TLS configuration: {0}")]
+    Config(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The DNS name an ISP's certificate carries: `as<N>.traceback.invalid`.
+pub fn dns_name_for(asn: Asn) -> String {
+    format!("as{}.traceback.invalid", asn.0)
+}
+
+/// The rustls server name to verify when connecting to `asn`'s interconnect.
+pub fn server_name_for(asn: Asn) -> ServerName<'static> {
+    // `dns_name_for` always yields a valid DNS name.
+    ServerName::try_from(dns_name_for(asn))
+        .unwrap_or_else(|_| ServerName::IpAddress(Ipv4Addr::LOCALHOST.into()))
+}
+
+/// Whether `cert` is valid for `asn`'s name (the certificate names that ISP).
+pub fn cert_names_asn(cert: &CertificateDer<'_>, asn: Asn) -> bool {
+    let Ok(parsed) = rustls::server::ParsedCertificate::try_from(cert) else {
+        return false;
+    };
+    rustls::client::verify_server_name(&parsed, &server_name_for(asn)).is_ok()
+}
+
+fn crypto() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A federation certificate authority (for development and tests: the key is
+/// kept in PEM next to the certificate).
+pub struct DevCa {
+    params: CertificateParams,
+    key: KeyPair,
+    cert_pem: String,
+}
+
+/// A certificate and key issued to one ISP, in PEM.
+#[derive(Clone, Debug)]
+pub struct IssuedCert {
+    /// The ISP.
+    pub asn: Asn,
+    /// The certificate.
+    pub cert_pem: String,
+    /// The private key (PKCS#8).
+    pub key_pem: String,
+}
+
+impl DevCa {
+    /// A new CA with a fresh key, named `name`.
+    pub fn generate(name: &str) -> Result<Self, TlsError> {
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(DnType::CommonName, name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "traceback federation (development)");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = KeyPair::generate()?;
+        let cert_pem = params.self_signed(&key)?.pem();
+        Ok(DevCa {
+            params,
+            key,
+            cert_pem,
+        })
+    }
+
+    /// The CA certificate in PEM (what every ISP trusts).
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// The CA private key in PEM.
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+
+    /// Issue a certificate for `asn` with SANs `as<N>.traceback.invalid`, `127.0.0.1` and `extra_ips`.
+    pub fn issue(&self, asn: Asn, extra_ips: &[IpAddr]) -> Result<IssuedCert, TlsError> {
+        let mut params = CertificateParams::new(vec![dns_name_for(asn)])?;
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        for ip in extra_ips {
+            params.subject_alt_names.push(SanType::IpAddress(*ip));
+        }
+        params
+            .distinguished_name
+            .push(DnType::CommonName, asn.to_string());
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let key = KeyPair::generate()?;
+        let issuer = Issuer::from_params(&self.params, &self.key);
+        let cert = params.signed_by(&key, &issuer)?;
+        Ok(IssuedCert {
+            asn,
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+}
+
+/// Paths of one program's TLS material (a `[tls]` table in its config).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The federation CA certificate (PEM).
+    pub ca: PathBuf,
+    /// This ISP's certificate (PEM).
+    pub cert: PathBuf,
+    /// This ISP's private key (PEM).
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The file names [`write_federation`] uses for `asn` under `dir`.
+    pub fn in_dir(dir: &Path, asn: Asn) -> Self {
+        TlsFiles {
+            ca: dir.join("ca.pem"),
+            cert: dir.join(format!("as{}.pem", asn.0)),
+            key: dir.join(format!("as{}.key", asn.0)),
+        }
+    }
+}
+
+fn write(path: PathBuf, text: &str) -> Result<PathBuf, TlsError> {
+    std::fs::write(&path, text).map_err(|source| TlsError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// Generate a development federation under `out`: `ca.pem`, `ca.key` and,
+/// per ASN, `as<N>.pem` and `as<N>.key`. Returns the files written.
+pub fn write_federation(out: &Path, asns: &[Asn]) -> Result<Vec<PathBuf>, TlsError> {
+    std::fs::create_dir_all(out).map_err(|source| TlsError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let ca = DevCa::generate("traceback development federation CA")?;
+    let mut files = vec![
+        write(out.join("ca.pem"), ca.cert_pem())?,
+        write(out.join("ca.key"), &ca.key_pem())?,
+    ];
+    for &asn in asns {
+        let issued = ca.issue(asn, &[])?;
+        let names = TlsFiles::in_dir(out, asn);
+        files.push(write(names.cert, &issued.cert_pem)?);
+        files.push(write(names.key, &issued.key_pem)?);
+    }
+    Ok(files)
+}
+
+/// One ISP's TLS identity: the trusted federation CA, its chain and key.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    roots: Arc<RootCertStore>,
+    chain: Vec<CertificateDer<'static>>,
+    key: Arc<PrivateKeyDer<'static>>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("roots", &self.roots.len())
+            .field("chain", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl TlsIdentity {
+    /// Load from files.
+    pub fn load(files: &TlsFiles) -> Result<Self, TlsError> {
+        Self::from_pem(&read(&files.ca)?, &read(&files.cert)?, &read(&files.key)?)
+    }
+
+    /// From PEM bytes: the CA certificate(s), this ISP's certificate chain and its key.
+    pub fn from_pem(ca: &[u8], cert: &[u8], key: &[u8]) -> Result<Self, TlsError> {
+        fn pem_err(what: &'static str) -> impl Fn(rustls::pki_types::pem::Error) -> TlsError {
+            move |e| TlsError::Pem {
+                what: what.into(),
+                detail: e.to_string(),
+            }
+        }
+        let mut roots = RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(ca) {
+            roots
+                .add(c.map_err(pem_err("CA certificate"))?)
+                .map_err(|e| TlsError::Config(e.to_string()))?;
+        }
+        if roots.is_empty() {
+            return Err(TlsError::Pem {
+                what: "CA certificate".into(),
+                detail: "no certificate in file".into(),
+            });
+        }
+        let chain = CertificateDer::pem_slice_iter(cert)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(pem_err("certificate"))?;
+        if chain.is_empty() {
+            return Err(TlsError::Pem {
+                what: "certificate".into(),
+                detail: "no certificate in file".into(),
+            });
+        }
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(pem_err("private key"))?;
+        Ok(TlsIdentity {
+            roots: Arc::new(roots),
+            chain,
+            key: Arc::new(key),
+        })
+    }
+
+    /// A server configuration that requires a client certificate from the federation CA.
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let verifier = WebPkiClientVerifier::builder_with_provider(self.roots.clone(), crypto())
+            .build()
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        let config = ServerConfig::builder_with_provider(crypto())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::Config(e.to_string()))?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        Ok(Arc::new(config))
+    }
+
+    /// A client configuration presenting this ISP's certificate and trusting only the federation CA.
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
+        let config = ClientConfig::builder_with_provider(crypto())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::Config(e.to_string()))?
+            .with_root_certificates(self.roots.clone())
+            .with_client_auth_cert(self.chain.clone(), self.key.clone_key())
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        Ok(Arc::new(config))
+    }
+
+    /// A tokio acceptor for [`TlsIdentity::server_config`].
+    pub fn acceptor(&self) -> Result<TlsAcceptor, TlsError> {
+        Ok(TlsAcceptor::from(self.server_config()?))
+    }
+
+    /// A tokio connector for [`TlsIdentity::client_config`].
+    pub fn connector(&self) -> Result<TlsConnector, TlsError> {
+        Ok(TlsConnector::from(self.client_config()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_cert_names_its_asn_only() {
+        let ca = DevCa::generate("test").unwrap();
+        let a = ca.issue(Asn(64500), &[]).unwrap();
+        let der = CertificateDer::from_pem_slice(a.cert_pem.as_bytes()).unwrap();
+        assert!(cert_names_asn(&der, Asn(64500)));
+        assert!(!cert_names_asn(&der, Asn(64501)));
+        assert!(!cert_names_asn(&CertificateDer::from(vec![1, 2, 3]), Asn(64500)));
+        let id = TlsIdentity::from_pem(
+            ca.cert_pem().as_bytes(),
+            a.cert_pem.as_bytes(),
+            a.key_pem.as_bytes(),
+        )
+        .unwrap();
+        id.server_config().unwrap();
+        id.client_config().unwrap();
+        assert!(TlsIdentity::from_pem(b"", a.cert_pem.as_bytes(), a.key_pem.as_bytes()).is_err());
+    }
+}

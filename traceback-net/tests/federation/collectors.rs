@@ -1,0 +1,160 @@
+//! Collectors and controls on their own: persistence across a restart, an
+//! unreachable collector.
+
+use crate::isp::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use traceback_core::control::ControlConfig as TraceConfig;
+use traceback_core::intertrack::Arrival;
+use traceback_core::proto::{
+    CollectorMsg, ControlMsg, ControlResult, Hello, LocalTraceRequest, Message, Query, Role,
+};
+use traceback_core::topology::Topology;
+use traceback_core::trace::TraceOptions;
+use traceback_core::{Asn, DigestProfile, TimeRange, Timestamp};
+use traceback_net::conn::{dial, Transport};
+use traceback_net::control::{self, ControlNetConfig};
+
+async fn ask(addr: std::net::SocketAddr, range: TimeRange) -> traceback_core::store::QueryAnswer {
+    let hello = Hello::new(Role::Control, Asn(64500), "test");
+    let mut c = dial(addr, &Transport::Plain, limits(), &hello, Role::Collector)
+        .await
+        .unwrap();
+    let q = Query {
+        id: 5,
+        digest: attack_digest(),
+        profile: DigestProfile::V1,
+        range,
+    };
+    match c
+        .request(&Message::Collector(CollectorMsg::Query(q)))
+        .await
+        .unwrap()
+    {
+        Message::Collector(CollectorMsg::Answer { id: 5, answer }) => answer,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_collector_still_answers_for_packets_stored_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("link.pcap");
+    write_pcap(&pcap, &traffic(true));
+    let state = dir.path().join("store.bin");
+    let c = start_collector(Asn(64500), "c1", vec![pcap], Some(state.clone())).await;
+    wait_ingested(c.addr, Asn(64500)).await;
+    let around = TimeRange::new(Timestamp::from_secs(T - 1), Timestamp::from_secs(T + 1));
+    assert!(ask(c.addr, around).await.hit());
+    c.stop().await.unwrap();
+    assert!(state.exists(), "state written on shutdown");
+
+    // Restart with no capture at all: only the state file can answer.
+    let c = start_collector(Asn(64500), "c1", vec![], Some(state.clone())).await;
+    let answer = ask(c.addr, around).await;
+    assert!(answer.hit(), "{answer:?}");
+    let before = TimeRange::new(Timestamp::from_secs(T - 3), Timestamp::from_secs(T - 2));
+    let b = ask(c.addr, before).await;
+    assert!(!b.hit(), "{b:?}");
+    c.stop().await.unwrap();
+
+    // A corrupt state file is a typed error, not a panic.
+    std::fs::write(&state, b"not a store").unwrap();
+    let r = traceback_net::collector::start(
+        traceback_net::collector::CollectorConfig {
+            asn: Asn(64500),
+            name: "c1".into(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            captures: vec![],
+            speed: 0.0,
+            state_file: Some(state),
+            persist_every: Duration::from_secs(30),
+            profile: DigestProfile::V1,
+            secret: secret(),
+            store: store_config(),
+            limits: limits(),
+        },
+        CancellationToken::new(),
+    )
+    .await;
+    assert!(r.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_collector_makes_the_finding_unavailable() {
+    let topo = Topology::from_toml_str(
+        "asn = 64500\nname = \"t\"\nprefixes = []\n[[routers]]\nid = \"r1\"\n\
+         [[borders]]\nid = \"b-1\"\nrouter = \"r1\"\nneighbor = 64501\n\
+         [[customers]]\nid = \"victim\"\nrouter = \"r1\"\nprefixes = []\n\
+         [[collectors]]\nid = \"c-b-1\"\nlink = \"b-1\"\n\
+         [[collectors]]\nid = \"c-victim\"\nlink = \"victim\"\n",
+    )
+    .unwrap();
+    // A port that was bound and released: nothing listens there.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let config = ControlNetConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        topology: Arc::new(topo),
+        trace: TraceConfig {
+            options: TraceOptions {
+                question_timeout: Duration::from_secs(2),
+                ..TraceOptions::default()
+            },
+            ..TraceConfig::default()
+        },
+        collectors: HashMap::from([("c-b-1".into(), dead), ("c-victim".into(), dead)]),
+        max_concurrent_traces: 2,
+        trace_timeout: Duration::from_secs(5),
+        profile: DigestProfile::V1,
+        limits: limits(),
+    };
+    let control = control::start(config, CancellationToken::new()).await.unwrap();
+    let hello = Hello::new(Role::Interconnect, Asn(64500), "test");
+    let mut c = dial(control.addr, &Transport::Plain, limits(), &hello, Role::Control)
+        .await
+        .unwrap();
+    let req = LocalTraceRequest {
+        id: 9,
+        evidence: evidence(),
+        arrival: Arrival::Victim,
+    };
+    let started = std::time::Instant::now();
+    match c
+        .request(&Message::Control(ControlMsg::Trace(req)))
+        .await
+        .unwrap()
+    {
+        Message::Control(ControlMsg::Finding { id: 9, finding }) => {
+            assert_eq!(finding.result, ControlResult::Unavailable);
+            assert!(finding.questions >= 1, "{finding:?}");
+            assert_eq!(finding.failed, finding.questions, "{finding:?}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "unreachable is reported at once"
+    );
+    // A neighbour this ISP has no border with: no start link, Unavailable.
+    let req = LocalTraceRequest {
+        id: 10,
+        evidence: evidence(),
+        arrival: Arrival::Neighbor(Asn(64999)),
+    };
+    match c
+        .request(&Message::Control(ControlMsg::Trace(req)))
+        .await
+        .unwrap()
+    {
+        Message::Control(ControlMsg::Finding { id: 10, finding }) => {
+            assert_eq!(finding.result, ControlResult::Unavailable, "{finding:?}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    control.stop().await;
+}
