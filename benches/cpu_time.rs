@@ -10,7 +10,7 @@ use criterion::{Criterion, Throughput};
 use std::time::Duration;
 
 /// Nanoseconds of CPU time consumed by the calling thread.
-fn thread_cpu_ns() -> u64 {
+pub(crate) fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -4,7 +4,8 @@
 //! Target: 10GbE line rate at minimum frame size, 14.88 Mpps on one core
 //! (67.2 ns per packet). Compared in the same run:
 //! - `lanes_bloom`: `Blake3Digester::digest_batch` (SIMD lanes) then
-//!   `WindowedBloomStore::insert_batch`;
+//!   `WindowedBloomStore::insert_batch`, filters on the heap and (`_hugepages`)
+//!   on 2 MiB huge pages from `traceback_net::hugepages`;
 //! - `digest_batch_only` and `bloom_insert_batch_only`: the two halves;
 //! - `baseline_pc`: one `blake3::keyed_hash` per packet (`digest_frame`) then
 //!   `ProbabilisticCollectionsStore::insert` per packet.
@@ -19,11 +20,13 @@ mod frames;
 use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 use traceback_core::digest::{Blake3Digester, FederationSecret, FrameDigest};
 use traceback_core::packet::LinkType;
 use traceback_core::store::{DigestStore, ProbabilisticCollectionsStore, StoreConfig, WindowedBloomStore};
 use traceback_core::{Digest, DigestProfile, Digester, Timestamp};
+use traceback_net::hugepages::HugePageAllocator;
 
 /// Frames per burst (one measured iteration).
 const BURST: usize = 1024;
@@ -41,6 +44,16 @@ fn store_config() -> StoreConfig {
         .seed(7)
         .build()
         .expect("valid store configuration")
+}
+
+/// The production store, its filters on the heap or on 2 MiB huge pages
+/// (`traceback_net::hugepages`).
+fn bloom_store(huge: bool) -> WindowedBloomStore {
+    if huge {
+        WindowedBloomStore::with_allocator(store_config(), Arc::new(HugePageAllocator::new()))
+    } else {
+        WindowedBloomStore::new(store_config())
+    }
 }
 
 /// 64-byte frames, IPv4 only or alternating IPv4 and IPv6.
@@ -83,20 +96,24 @@ fn pipeline<M: Measurement>(c: &mut Criterion<M>, name: &str, v4_only: bool) {
     g.throughput(Throughput::Elements(BURST as u64));
 
     let pool = pool(v4_only);
-    let mut feed = Feed::new(&pool);
-    let mut store = WindowedBloomStore::new(store_config());
+    for huge in [false, true] {
+        let mut feed = Feed::new(&pool);
+        let mut store = bloom_store(huge);
+        let mut out: Vec<FrameDigest> = Vec::with_capacity(BURST);
+        let mut digests: Vec<Digest> = Vec::with_capacity(BURST);
+        let suffix = if huge { "_hugepages" } else { "" };
+        g.bench_function(format!("lanes_{}_bloom{suffix}", d.hasher().backend()), |b| {
+            b.iter(|| {
+                let (burst, at) = feed.burst();
+                d.digest_batch(LinkType::ETHERNET, burst, &mut out);
+                digests.clear();
+                digests.extend(out.iter().filter_map(|f| f.digest));
+                store.insert_batch(&digests, at);
+            })
+        });
+        black_box(store.stats());
+    }
     let mut out: Vec<FrameDigest> = Vec::with_capacity(BURST);
-    let mut digests: Vec<Digest> = Vec::with_capacity(BURST);
-    g.bench_function(format!("lanes_{}_bloom", d.hasher().backend()), |b| {
-        b.iter(|| {
-            let (burst, at) = feed.burst();
-            d.digest_batch(LinkType::ETHERNET, burst, &mut out);
-            digests.clear();
-            digests.extend(out.iter().filter_map(|f| f.digest));
-            store.insert_batch(&digests, at);
-        })
-    });
-    black_box(store.stats());
 
     // The two halves alone, to see where the time goes.
     let mut feed = Feed::new(&pool);
@@ -111,19 +128,22 @@ fn pipeline<M: Measurement>(c: &mut Criterion<M>, name: &str, v4_only: bool) {
         .iter()
         .filter_map(|f| d.digest_frame(LinkType::ETHERNET, f).digest)
         .collect();
-    let mut store = WindowedBloomStore::new(store_config());
-    let mut next = 0;
-    let mut packets = 0u64;
-    g.bench_function("bloom_insert_batch_only", |b| {
-        b.iter(|| {
-            let at = Timestamp::from_nanos(packets * SPACING_PS / 1000);
-            let end = (next + BURST).min(all.len());
-            store.insert_batch(&all[next..end], at);
-            packets += (end - next) as u64;
-            next = if end == all.len() { 0 } else { end };
-        })
-    });
-    black_box(store.stats());
+    for huge in [false, true] {
+        let mut store = bloom_store(huge);
+        let mut next = 0;
+        let mut packets = 0u64;
+        let suffix = if huge { "_hugepages" } else { "" };
+        g.bench_function(format!("bloom_insert_batch_only{suffix}"), |b| {
+            b.iter(|| {
+                let at = Timestamp::from_nanos(packets * SPACING_PS / 1000);
+                let end = (next + BURST).min(all.len());
+                store.insert_batch(&all[next..end], at);
+                packets += (end - next) as u64;
+                next = if end == all.len() { 0 } else { end };
+            })
+        });
+        black_box(store.stats());
+    }
 
     let mut feed = Feed::new(&pool);
     let mut store = ProbabilisticCollectionsStore::new(store_config());

@@ -3,21 +3,26 @@
 //! baseline and the exact store, in one run; then a sizing table (bits per
 //! element, measured vs theoretical false-positive rate).
 //!
-//! Before criterion runs, a plain timing pass prints inserts per second for
-//! each store and the ratio to the baseline, so the ratio comes from one run.
-#![allow(missing_docs)] // criterion_group! generates undocumented items
+//! Before criterion runs, a plain timing pass prints inserts per CPU second
+//! for each store and the ratio to the baseline, so the ratio comes from one
+//! run. `blocked_bloom_hugepages` is the same store with its filters on 2 MiB
+//! huge pages (`traceback_net::hugepages`). Times are the thread's CPU time
+//! unless `TRACEBACK_BENCH_CLOCK=wall`.
+mod cpu_time;
 
 use core::time::Duration;
-use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkId, Criterion, Throughput};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
-use std::time::Instant;
+use std::sync::Arc;
 use traceback_core::store::{
     blocked_false_positive_rate, DigestStore, ExactStore, ProbabilisticCollectionsStore, StoreConfig,
     WindowedBloomStore,
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
+use traceback_net::hugepages::HugePageAllocator;
 
 /// Design capacity per window: large enough that filters leave the L2 cache.
 const CAPACITY: u64 = 2_000_000;
@@ -51,9 +56,15 @@ fn config(capacity: u64, target: f64, windows: usize) -> StoreConfig {
 
 type Make = fn(StoreConfig) -> Box<dyn DigestStore>;
 
-fn stores() -> [(&'static str, Make); 3] {
+fn stores() -> [(&'static str, Make); 4] {
     [
         ("blocked_bloom", |c| Box::new(WindowedBloomStore::new(c))),
+        ("blocked_bloom_hugepages", |c| {
+            Box::new(WindowedBloomStore::with_allocator(
+                c,
+                Arc::new(HugePageAllocator::new()),
+            ))
+        }),
         ("probabilistic_collections", |c| {
             Box::new(ProbabilisticCollectionsStore::new(c))
         }),
@@ -61,36 +72,47 @@ fn stores() -> [(&'static str, Make); 3] {
     ]
 }
 
-/// Inserts per second over `ds` in batches of `batch` (1 = single inserts).
+/// Inserts per CPU second over `ds` in batches of `batch` (1 = single
+/// inserts): the median of three timed passes, each on the thread's CPU time
+/// (`cpu_time.rs`; the machine is shared).
 fn rate(make: Make, ds: &[Digest], batch: usize) -> f64 {
     let mut s = make(config(CAPACITY, 0.001, 3));
     let at = Timestamp::from_secs(10);
     // One untimed pass so every window is allocated and paged in.
     s.insert_batch(ds, at);
-    let start = Instant::now();
-    if batch == 1 {
-        for d in ds {
-            s.insert(d, at);
-        }
-    } else {
-        for chunk in ds.chunks(batch) {
-            s.insert_batch(chunk, at);
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
+    let mut rates: Vec<f64> = (0..3)
+        .map(|_| {
+            let start = cpu_time::thread_cpu_ns();
+            if batch == 1 {
+                for d in ds {
+                    s.insert(d, at);
+                }
+            } else {
+                for chunk in ds.chunks(batch) {
+                    s.insert_batch(chunk, at);
+                }
+            }
+            let ns = cpu_time::thread_cpu_ns().saturating_sub(start).max(1);
+            ds.len() as f64 * 1e9 / ns as f64
+        })
+        .collect();
     black_box(s.stats());
-    ds.len() as f64 / secs
+    rates.sort_by(f64::total_cmp);
+    rates[1]
 }
 
 fn report_throughput() {
     let ds = digests(1, CAPACITY as usize);
-    println!("\n== insert rate (one pass of {} digests, same run) ==", ds.len());
+    println!(
+        "\n== insert rate (median of 3 passes of {} digests, thread CPU time, same run) ==",
+        ds.len()
+    );
     for batch in [1usize, 32, 64] {
         let rates: Vec<(&str, f64)> = stores()
             .iter()
             .map(|(name, make)| (*name, rate(*make, &ds, batch)))
             .collect();
-        let base = rates[1].1;
+        let base = rates[2].1;
         for (name, r) in &rates {
             println!(
                 "batch {batch:>2}  {name:<26} {:>8.1} M inserts/s  ({:.1}x probabilistic-collections)",
@@ -123,7 +145,7 @@ fn report_sizing() {
     }
 }
 
-fn bench_insert(c: &mut Criterion) {
+fn bench_insert<M: Measurement>(c: &mut Criterion<M>) {
     let ds = digests(4, 1 << 20);
     let mut group = c.benchmark_group("store_insert");
     for (name, make) in stores() {
@@ -148,7 +170,7 @@ fn bench_insert(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_query(c: &mut Criterion) {
+fn bench_query<M: Measurement>(c: &mut Criterion<M>) {
     let ds = digests(5, 1 << 20);
     let absent = digests(6, 1 << 20);
     let range = TimeRange::new(Timestamp::from_secs(10), Timestamp::from_secs(11));
@@ -169,18 +191,18 @@ fn bench_query(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default()
-        .measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_secs(1))
-        .sample_size(20);
-    targets = bench_insert, bench_query
-}
-
 fn main() {
     report_sizing();
     report_throughput();
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    if cpu_time::wall_clock_requested() {
+        let mut c = cpu_time::wall_config().configure_from_args();
+        bench_insert(&mut c);
+        bench_query(&mut c);
+        c.final_summary();
+    } else {
+        let mut c = cpu_time::cpu_config().configure_from_args();
+        bench_insert(&mut c);
+        bench_query(&mut c);
+        c.final_summary();
+    }
 }

@@ -26,6 +26,8 @@ pub mod tls;
 pub mod bundled;
 pub mod center;
 pub mod field_trial;
+#[cfg(target_os = "linux")]
+pub mod hugepages;
 
 /// Read a whole capture file from disk (the core only parses bytes it is given).
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {

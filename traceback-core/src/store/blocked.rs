@@ -7,24 +7,31 @@
 //! and `k` 9-bit bit positions from the high half (a fresh mix of it for
 //! every 7 positions).
 
-use super::geometry::{BloomGeometry, BLOCK_BITS};
+use super::geometry::{BloomGeometry, BLOCK_BITS, MAX_HASHES};
+pub(crate) use super::memory::FilterBlock as Block;
+use super::memory::{FilterAllocator, Memory};
 use crate::digest::Digest;
 
-/// One 64-byte, 64-byte-aligned block.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C, align(64))]
-pub(crate) struct Block(pub(crate) [u64; 8]);
-
 /// A blocked Bloom filter with its own re-mixing seed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct BlockedBloom {
-    blocks: Vec<Block>,
+    memory: Memory,
     hashes: u32,
     seed: u64,
 }
 
-/// Batches are processed in chunks of this many digests (locate + prefetch, then set).
-const CHUNK: usize = 32;
+impl PartialEq for BlockedBloom {
+    fn eq(&self, other: &Self) -> bool {
+        self.hashes == other.hashes && self.seed == other.seed && self.blocks() == other.blocks()
+    }
+}
+
+impl Eq for BlockedBloom {}
+
+/// Batches are located and prefetched this many digests ahead of the bit
+/// setting (software pipelining: chunk `j + 1` is prefetched, then chunk `j`
+/// is set).
+const CHUNK: usize = 16;
 
 /// The splitmix64 / murmur3 64-bit finalizer: a bijection with full avalanche.
 #[inline(always)]
@@ -58,23 +65,137 @@ fn prefetch<T>(target: &T) {
     let _ = target;
 }
 
+/// Block index (multiply-shift reduction onto `len`) and the high-half key
+/// for the bit positions.
+#[inline(always)]
+fn locate(seed: u64, len: usize, d: &Digest) -> (usize, u64) {
+    let lo = mix64(d.low_u64() ^ seed);
+    let hi = mix64(d.high_u64() ^ seed.rotate_left(32) ^ 0x6a09_e667_f3bc_c909);
+    let block = ((u128::from(lo) * len as u128) >> 64) as usize;
+    (block, hi)
+}
+
+/// The `i`-th bit position inside a block, for `i` in `0..hashes`: seven 9-bit
+/// fields per word, the first word is the key itself, word `j > 0` is
+/// `mix64(key ^ 7j * golden)` (a fresh draw, not the exhausted remainder).
+/// Calls `f(word, bit)` for each; with a constant `hashes` the loop unrolls.
+#[inline(always)]
+fn for_each_bit(key: u64, hashes: u32, mut f: impl FnMut(usize, u64)) {
+    let mut h = key;
+    for i in 0..hashes {
+        if i != 0 && i % 7 == 0 {
+            h = mix64(key ^ u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+        let pos = (h as usize) & (BLOCK_BITS - 1);
+        h >>= 9;
+        f(pos >> 6, 1u64 << (pos & 63));
+    }
+}
+
+/// Set the bits of `key` in `block`.
+#[inline(always)]
+fn set_bits<const K: u32>(block: &mut Block, key: u64, hashes: u32) {
+    // K == 0 stands for "not specialised": use the runtime count.
+    let k = if K == 0 { hashes } else { K };
+    // `word` < 8 (a 9-bit position shifted right by 6): `& 7` lets the
+    // compiler drop the bounds check.
+    for_each_bit(key, k, |word, bit| block.0[word & 7] |= bit);
+}
+
+/// Add `digests`: locate and prefetch chunk `j + 1` while setting chunk `j`.
+#[inline(always)]
+fn insert_batch_k<const K: u32>(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
+    let len = blocks.len();
+    let mut cur = [(0usize, 0u64); CHUNK];
+    let mut next = [(0usize, 0u64); CHUNK];
+    let mut chunks = digests.chunks(CHUNK);
+    let locate_all = |slots: &mut [(usize, u64); CHUNK], chunk: &[Digest], blocks: &[Block]| {
+        for (slot, d) in slots.iter_mut().zip(chunk) {
+            *slot = locate(seed, len, d);
+            if let Some(b) = blocks.get(slot.0) {
+                prefetch(b);
+            }
+        }
+        chunk.len()
+    };
+    let mut n_cur = match chunks.next() {
+        Some(c) => locate_all(&mut cur, c, blocks),
+        None => return,
+    };
+    loop {
+        let n_next = match chunks.next() {
+            Some(c) => locate_all(&mut next, c, blocks),
+            None => 0,
+        };
+        for &(block, key) in &cur[..n_cur] {
+            // `block` < len by the multiply-shift reduction; `get_mut` keeps it panic-free.
+            if let Some(b) = blocks.get_mut(block) {
+                set_bits::<K>(b, key, hashes);
+            }
+        }
+        if n_next == 0 {
+            break;
+        }
+        core::mem::swap(&mut cur, &mut next);
+        n_cur = n_next;
+    }
+}
+
+/// Expands to a `match` on the hash count calling `$f::<K>` with a constant
+/// `K` for every count up to [`MAX_HASHES`] (and `K = 0`, the runtime count,
+/// otherwise), so the bit loop unrolls.
+macro_rules! dispatch_k {
+    ($hashes:expr, $f:ident ( $($arg:expr),* )) => {
+        match $hashes {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            9 => $f::<9>($($arg),*),
+            10 => $f::<10>($($arg),*),
+            11 => $f::<11>($($arg),*),
+            12 => $f::<12>($($arg),*),
+            13 => $f::<13>($($arg),*),
+            14 => $f::<14>($($arg),*),
+            15 => $f::<15>($($arg),*),
+            16 => $f::<16>($($arg),*),
+            _ => $f::<0>($($arg),*),
+        }
+    };
+}
+
 impl BlockedBloom {
-    /// An empty filter of the given shape.
+    /// An empty filter of the given shape, on the heap.
+    #[cfg(test)]
     pub(crate) fn new(geometry: BloomGeometry, seed: u64) -> Self {
+        Self::new_in(geometry, seed, None)
+    }
+
+    /// An empty filter of the given shape, in memory from `alloc` when given
+    /// (the heap otherwise).
+    pub(crate) fn new_in(geometry: BloomGeometry, seed: u64, alloc: Option<&dyn FilterAllocator>) -> Self {
         BlockedBloom {
-            blocks: vec![Block::default(); geometry.blocks.max(1)],
-            hashes: geometry.hashes.max(1),
+            memory: Memory::zeroed(geometry.blocks.max(1), alloc),
+            hashes: geometry.hashes.clamp(1, MAX_HASHES),
             seed,
         }
     }
 
     /// Rebuild from stored parts (already validated by the caller).
     pub(crate) fn from_parts(blocks: Vec<Block>, hashes: u32, seed: u64) -> Self {
-        BlockedBloom { blocks, hashes, seed }
+        BlockedBloom {
+            memory: Memory::Heap(blocks),
+            hashes,
+            seed,
+        }
     }
 
     pub(crate) fn blocks(&self) -> &[Block] {
-        &self.blocks
+        self.memory.blocks()
     }
 
     pub(crate) fn hashes(&self) -> u32 {
@@ -87,86 +208,48 @@ impl BlockedBloom {
 
     pub(crate) fn geometry(&self) -> BloomGeometry {
         BloomGeometry {
-            blocks: self.blocks.len(),
+            blocks: self.blocks().len(),
             hashes: self.hashes,
-        }
-    }
-
-    /// Block index and the high-half key for the bit positions.
-    #[inline(always)]
-    fn locate(&self, d: &Digest) -> (usize, u64) {
-        let lo = mix64(d.low_u64() ^ self.seed);
-        let hi = mix64(d.high_u64() ^ self.seed.rotate_left(32) ^ 0x6a09_e667_f3bc_c909);
-        let block = ((u128::from(lo) * self.blocks.len() as u128) >> 64) as usize;
-        (block, hi)
-    }
-
-    /// The k-bit mask inside a block.
-    #[inline(always)]
-    fn mask(&self, key: u64) -> [u64; 8] {
-        let mut m = [0u64; 8];
-        let mut h = key;
-        for i in 0..self.hashes {
-            if i != 0 && i % 7 == 0 {
-                // Seven 9-bit fields used up: draw the next word from the key, not from
-                // the exhausted remainder.
-                h = mix64(key ^ u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            }
-            let pos = (h as usize) & (BLOCK_BITS - 1);
-            h >>= 9;
-            m[pos >> 6] |= 1u64 << (pos & 63);
-        }
-        m
-    }
-
-    #[inline(always)]
-    fn set(&mut self, block: usize, h: u64) {
-        let m = self.mask(h);
-        // `block` comes from a multiply-shift reduction, so it is < len; `get_mut` keeps it panic-free.
-        if let Some(b) = self.blocks.get_mut(block) {
-            for (w, bits) in b.0.iter_mut().zip(m) {
-                *w |= bits;
-            }
         }
     }
 
     /// Add one digest.
     #[inline]
     pub(crate) fn insert(&mut self, d: &Digest) {
-        let (block, h) = self.locate(d);
-        self.set(block, h);
+        let (hashes, seed) = (self.hashes, self.seed);
+        let blocks = self.memory.blocks_mut();
+        let (block, key) = locate(seed, blocks.len(), d);
+        if let Some(b) = blocks.get_mut(block) {
+            dispatch_k!(hashes, set_bits(b, key, hashes));
+        }
     }
 
-    /// Add many digests: locate and prefetch a chunk's blocks, then set their bits.
+    /// Add many digests: blocks are located and prefetched one chunk ahead
+    /// of setting their bits, with the bit loop specialised for the hash count.
     pub(crate) fn insert_batch(&mut self, digests: &[Digest]) {
-        let mut located = [(0usize, 0u64); CHUNK];
-        for chunk in digests.chunks(CHUNK) {
-            for (slot, d) in located.iter_mut().zip(chunk) {
-                *slot = self.locate(d);
-                if let Some(b) = self.blocks.get(slot.0) {
-                    prefetch(b);
-                }
-            }
-            for &(block, h) in &located[..chunk.len()] {
-                self.set(block, h);
-            }
-        }
+        let (hashes, seed) = (self.hashes, self.seed);
+        let blocks = self.memory.blocks_mut();
+        dispatch_k!(hashes, insert_batch_k(blocks, hashes, seed, digests));
     }
 
     /// Whether the digest may have been added.
     #[inline]
     pub(crate) fn contains(&self, d: &Digest) -> bool {
-        let (block, h) = self.locate(d);
-        let m = self.mask(h);
-        match self.blocks.get(block) {
-            Some(b) => b.0.iter().zip(m).all(|(w, bits)| w & bits == bits),
+        let blocks = self.blocks();
+        let (block, key) = locate(self.seed, blocks.len(), d);
+        match blocks.get(block) {
+            Some(b) => {
+                let mut all = true;
+                for_each_bit(key, self.hashes, |word, bit| all &= b.0[word & 7] & bit != 0);
+                all
+            }
             None => false,
         }
     }
 
     /// Bits currently set.
     pub(crate) fn count_ones(&self) -> u64 {
-        self.blocks
+        self.blocks()
             .iter()
             .flat_map(|b| b.0)
             .map(|w| u64::from(w.count_ones()))
@@ -175,7 +258,7 @@ impl BlockedBloom {
 
     /// Filter memory in bytes.
     pub(crate) fn memory_bytes(&self) -> usize {
-        core::mem::size_of_val(self.blocks.as_slice())
+        core::mem::size_of_val(self.blocks())
     }
 }
 
@@ -221,5 +304,103 @@ mod tests {
         let mut c = BlockedBloom::new(g, 8);
         c.insert(&d);
         assert_ne!(c.blocks(), f.blocks());
+    }
+
+    /// The bit layout of the first implementation (a mask built per insert),
+    /// kept here to prove the specialised paths set the same bits: stored
+    /// filters (`docs/storage.md`) stay readable.
+    fn reference_mask(key: u64, hashes: u32) -> [u64; 8] {
+        let mut m = [0u64; 8];
+        let mut h = key;
+        for i in 0..hashes {
+            if i != 0 && i % 7 == 0 {
+                h = mix64(key ^ u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            }
+            let pos = (h as usize) & (BLOCK_BITS - 1);
+            h >>= 9;
+            m[pos >> 6] |= 1u64 << (pos & 63);
+        }
+        m
+    }
+
+    #[test]
+    fn every_hash_count_sets_the_reference_bits_single_and_batched() {
+        let ds: Vec<Digest> = (0..203u32)
+            .map(|i| {
+                let mut b = [0u8; 16];
+                b[..4].copy_from_slice(&i.wrapping_mul(0x9e37_79b9).to_le_bytes());
+                b[8..12].copy_from_slice(&i.to_le_bytes());
+                Digest(b)
+            })
+            .collect();
+        for hashes in 1..=MAX_HASHES {
+            let g = BloomGeometry { blocks: 37, hashes };
+            let mut want = vec![Block::default(); g.blocks];
+            for d in &ds {
+                let (block, key) = locate(5, g.blocks, d);
+                for (w, m) in want[block].0.iter_mut().zip(reference_mask(key, hashes)) {
+                    *w |= m;
+                }
+            }
+            let mut single = BlockedBloom::new(g, 5);
+            ds.iter().for_each(|d| single.insert(d));
+            assert_eq!(single.blocks(), &want[..], "k={hashes} single");
+            // Batches of every length around the chunk size.
+            for len in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 3, ds.len()] {
+                let mut batched = BlockedBloom::new(g, 5);
+                ds.chunks(len).for_each(|c| batched.insert_batch(c));
+                assert_eq!(batched.blocks(), &want[..], "k={hashes} batch {len}");
+            }
+            assert!(ds.iter().all(|d| single.contains(d)), "k={hashes}");
+        }
+    }
+
+    /// Memory handed out by a test allocator, counted.
+    #[derive(Debug, Default)]
+    struct CountingAllocator(std::sync::atomic::AtomicUsize);
+
+    #[derive(Debug)]
+    struct Owned(Vec<Block>);
+
+    impl super::super::memory::FilterMemory for Owned {
+        fn blocks(&self) -> &[Block] {
+            &self.0
+        }
+        fn blocks_mut(&mut self) -> &mut [Block] {
+            &mut self.0
+        }
+    }
+
+    impl FilterAllocator for CountingAllocator {
+        fn allocate_zeroed(&self, blocks: usize) -> Option<Box<dyn super::super::memory::FilterMemory>> {
+            // Every other call fails, to exercise the heap fallback.
+            let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            n.is_multiple_of(2)
+                .then(|| Box::new(Owned(vec![Block::default(); blocks])) as _)
+        }
+    }
+
+    #[test]
+    fn allocator_memory_behaves_like_the_heap() {
+        let g = BloomGeometry {
+            blocks: 50,
+            hashes: 10,
+        };
+        let alloc = CountingAllocator::default();
+        let mut ext = BlockedBloom::new_in(g, 9, Some(&alloc));
+        let mut fallback = BlockedBloom::new_in(g, 9, Some(&alloc));
+        let mut heap = BlockedBloom::new(g, 9);
+        assert!(ext.memory.is_external() && !fallback.memory.is_external());
+        let ds: Vec<Digest> = (0..300u16).map(|i| Digest([(i % 251) as u8; 16])).collect();
+        for f in [&mut ext, &mut fallback, &mut heap] {
+            f.insert_batch(&ds[..200]);
+            ds[200..].iter().for_each(|d| f.insert(d));
+        }
+        assert_eq!(ext, heap);
+        assert_eq!(fallback, heap);
+        let copy = ext.clone();
+        assert!(!copy.memory.is_external());
+        assert_eq!(copy, heap);
+        assert_eq!(alloc.0.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 }

@@ -2,11 +2,13 @@
 
 use super::blocked::{window_seed, BlockedBloom};
 use super::config::StoreConfig;
+use super::memory::FilterAllocator;
 use super::persist::{self, PersistError};
 use super::windows::{WindowFilter, Windows};
 use super::{DigestStore, QueryAnswer, StoreStats, WindowInfo};
 use crate::digest::Digest;
 use crate::time::{TimeRange, Timestamp};
+use std::sync::Arc;
 
 /// Windows of cache-line-blocked Bloom filters.
 ///
@@ -15,8 +17,9 @@ use crate::time::{TimeRange, Timestamp};
 /// seed, so false positives in different windows are independent. A window
 /// closes at the end of its time slot or at its design capacity, so a flood
 /// never pushes a window above the target rate. Filter memory is 64-byte
-/// aligned (one block per cache line). Transparent huge pages are not
-/// requested here: the core makes no system calls; a driver may `madvise`.
+/// aligned (one block per cache line), on the heap by default; the core makes
+/// no system calls, so a driver wanting 2 MiB huge pages passes a
+/// [`FilterAllocator`] to [`WindowedBloomStore::with_allocator`].
 #[derive(Clone, Debug)]
 pub struct WindowedBloomStore {
     pub(crate) windows: Windows<BlockedBloom>,
@@ -28,6 +31,16 @@ impl WindowedBloomStore {
         WindowedBloomStore {
             windows: Windows::new(config),
         }
+    }
+
+    /// An empty store whose new windows' filters live in memory from `alloc`
+    /// (falling back to the heap when it returns nothing). Copies made by
+    /// `clone` and stores read back by [`WindowedBloomStore::read_from`] use
+    /// the heap.
+    pub fn with_allocator(config: StoreConfig, alloc: Arc<dyn FilterAllocator>) -> Self {
+        let mut windows = Windows::new(config);
+        windows.alloc = Some(alloc);
+        WindowedBloomStore { windows }
     }
 
     /// The configuration.
@@ -83,8 +96,8 @@ impl DigestStore for WindowedBloomStore {
 }
 
 impl WindowFilter for BlockedBloom {
-    fn create(config: &StoreConfig, seq: u64) -> Self {
-        BlockedBloom::new(config.geometry(), window_seed(config.seed(), seq))
+    fn create(config: &StoreConfig, seq: u64, alloc: Option<&dyn FilterAllocator>) -> Self {
+        BlockedBloom::new_in(config.geometry(), window_seed(config.seed(), seq), alloc)
     }
     #[inline]
     fn insert(&mut self, d: &Digest) {

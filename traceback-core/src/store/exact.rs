@@ -77,7 +77,7 @@ impl Hasher for FoldHasher {
 struct ExactSet(HashSet<Digest, BuildHasherDefault<FoldHasher>>);
 
 impl WindowFilter for ExactSet {
-    fn create(_config: &StoreConfig, _seq: u64) -> Self {
+    fn create(_config: &StoreConfig, _seq: u64, _alloc: Option<&dyn super::memory::FilterAllocator>) -> Self {
         ExactSet::default()
     }
     fn insert(&mut self, d: &Digest) {

@@ -20,6 +20,7 @@ mod bloom;
 mod config;
 mod exact;
 mod geometry;
+mod memory;
 mod pc;
 mod persist;
 mod windows;
@@ -31,6 +32,7 @@ pub use geometry::{
     blocked_false_positive_rate, classic_false_positive_rate, optimal_bits_per_element, BloomGeometry,
     BLOCK_BITS, BLOCK_BYTES, MAX_HASHES,
 };
+pub use memory::{FilterAllocator, FilterBlock, FilterMemory};
 pub use pc::ProbabilisticCollectionsStore;
 pub use persist::{PersistError, MAGIC as STORE_MAGIC, VERSION as STORE_FORMAT_VERSION};
 

@@ -75,7 +75,7 @@ impl core::fmt::Debug for PcFilter {
 }
 
 impl WindowFilter for PcFilter {
-    fn create(config: &StoreConfig, seq: u64) -> Self {
+    fn create(config: &StoreConfig, seq: u64, _alloc: Option<&dyn super::memory::FilterAllocator>) -> Self {
         let s = window_seed(config.seed(), seq);
         let cap = usize::try_from(config.capacity()).unwrap_or(usize::MAX);
         PcFilter(BloomFilter::with_hashers(

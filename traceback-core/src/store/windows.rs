@@ -15,15 +15,18 @@
 //!   [`DigestStore::advance`](super::DigestStore::advance) time.
 
 use super::config::StoreConfig;
+use super::memory::FilterAllocator;
 use super::{Coverage, QueryAnswer, StoreStats, WindowInfo, WindowMatch};
 use crate::digest::Digest;
 use crate::time::{TimeRange, Timestamp};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What one window's set must do.
 pub(crate) trait WindowFilter: Send {
-    /// A fresh filter for window number `seq`.
-    fn create(config: &StoreConfig, seq: u64) -> Self;
+    /// A fresh filter for window number `seq`, in memory from `alloc` when
+    /// the filter can use it.
+    fn create(config: &StoreConfig, seq: u64, alloc: Option<&dyn FilterAllocator>) -> Self;
     /// Add one digest.
     fn insert(&mut self, d: &Digest);
     /// Add several digests.
@@ -97,6 +100,8 @@ pub(crate) struct Windows<F> {
     pub(crate) counters: Counters,
     /// `F::estimate` at `capacity * j / TABLE` for j in 0..=TABLE.
     fpp_table: Vec<f64>,
+    /// Where new filters' memory comes from (`None`: the heap).
+    pub(crate) alloc: Option<Arc<dyn FilterAllocator>>,
 }
 
 /// The running counters kept beside the windows.
@@ -123,6 +128,7 @@ impl<F: WindowFilter> Windows<F> {
                     .map(|j| (u128::from(config.capacity()) * u128::from(j) / u128::from(TABLE)) as u64)
                     .collect::<Vec<u64>>(),
             ),
+            alloc: None,
         }
     }
 
@@ -201,7 +207,7 @@ impl<F: WindowFilter> Windows<F> {
             count: 0,
             sealed: false,
             sealed_fpp: 0.0,
-            filter: F::create(&self.config, seq),
+            filter: F::create(&self.config, seq, self.alloc.as_deref()),
         });
     }
 
