@@ -20,7 +20,10 @@ async fn the_field_trial_names_isp_a_over_the_network() {
     assert_eq!(report.origin_as, Some(report.attacker_as), "{lines:#?}");
     assert_eq!(report.path, report.true_path);
     assert!(report.false_positive_ases.is_empty());
-    assert_eq!(report.as_status.get(&report.attacker_as).map(String::as_str), Some("source"));
+    assert_eq!(
+        report.as_status.get(&report.attacker_as).map(String::as_str),
+        Some("source")
+    );
     let cm = report.countermeasure.as_ref().expect("a countermeasure request");
     assert_eq!(cm.target, report.attacker_as);
     assert!(cm.acknowledged);
@@ -31,6 +34,8 @@ async fn the_field_trial_names_isp_a_over_the_network() {
     assert!(dir.path().join("ids/eve.json").exists());
     // The center's SQLite file holds the record after the programs stopped.
     let db = rusqlite::Connection::open(&report.db_file).unwrap();
-    let n: i64 = db.query_row("SELECT COUNT(*) FROM path_records", [], |r| r.get(0)).unwrap();
+    let n: i64 = db
+        .query_row("SELECT COUNT(*) FROM path_records", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 1);
 }
