@@ -1,7 +1,7 @@
 //! Keyed BLAKE3 of many short messages at once, one message per SIMD lane.
 //!
 //! With the default profile every canonical digest input fits one 64-byte
-//! BLAKE3 block (IPv4: 20 + 8 bytes, IPv6: 40 + 24 bytes), so its keyed hash
+//! BLAKE3 block (IPv4: 20 + 8 bytes, IPv6: 40 + 16 bytes), so its keyed hash
 //! is a single compression: chaining value = key words, counter 0,
 //! `block_len` = message length, flags `CHUNK_START | CHUNK_END | ROOT |
 //! KEYED_HASH`, message zero-padded. [`SingleBlockHasher`] runs that
