@@ -86,3 +86,15 @@ pub fn eve_line(data: &[u8]) -> Option<FrameDigest> {
         _ => None,
     }
 }
+
+/// Decode `data` as one protocol frame body; a decoded message must
+/// re-encode to a stable byte form. Returns whether it decoded.
+pub fn frame_decoder(data: &[u8]) -> bool {
+    use crate::proto::{decode_frame, encode_frame};
+    let Ok(msg) = decode_frame(data) else { return false };
+    let again = encode_frame(&msg).expect("a decoded message encodes");
+    // Compare bytes, not values: a float field may hold NaN.
+    let twice = decode_frame(&again).expect("re-encoded frame decodes");
+    assert_eq!(encode_frame(&twice).expect("encodes again"), again);
+    true
+}

@@ -65,6 +65,14 @@ fn eve_line_corpus() {
     assert!(alerts >= 4, "{alerts} alerts");
 }
 
+#[test]
+fn frame_decoder_corpus() {
+    let seeds = seeds("frame_decoder");
+    assert!(!seeds.is_empty());
+    let decoded = seeds.iter().filter(|(_, b)| fuzzing::frame_decoder(b)).count();
+    assert!(decoded >= 3, "{decoded} of {} seeds decode", seeds.len());
+}
+
 /// Files whose first records seed `frame_to_digest`.
 const FRAME_SOURCES: &[&str] = &[
     "zeek_wikipedia.pcap",
