@@ -37,7 +37,7 @@ pub(crate) fn innermost(
 ) -> Option<CanonicalBytes> {
     let mut upper = outer.upper;
     let mut buf: Scratch = [0; CanonicalBytes::CAPACITY];
-    let mut found: Option<IpPacket<'_>> = None;
+    let mut best: Option<CanonicalBytes> = None;
     while let Some((proto, bytes)) = upper {
         let l3 = match decapsulate(proto, bytes, layers) {
             Some(l3) => l3,
@@ -46,13 +46,19 @@ pub(crate) fn innermost(
         let packet = match l3 {
             L3::V4(d) => ipv4(d, profile, &mut buf),
             L3::V6(d) => ipv6(d, profile, &mut buf),
-            // The tunnel header was cut or malformed: no inner packet.
-            L3::Stop(_) => return None,
+            // The tunnel header was cut or malformed: the packet that
+            // carried it is the innermost one there is.
+            L3::Stop(_) => break,
         };
+        match packet.canonical(&buf) {
+            Some(c) => best = Some(c),
+            // A deeper packet that cannot be digested (cut, malformed): keep
+            // the innermost one that can.
+            None => break,
+        }
         upper = packet.upper;
-        found = Some(packet);
     }
-    found.and_then(|p| p.canonical(&buf))
+    best
 }
 
 /// The payload of one tunnel layer, if `proto` / `bytes` is a tunnel.
