@@ -3,7 +3,6 @@
 //! Suricata EVE format. The networked field trial replays these through real
 //! collector, control, interconnect and center services.
 
-use super::isp::build_topology;
 use super::scenario::{replay, Captures, PacketCounts, ScenarioConfig};
 use super::SimError;
 use crate::capture::PcapWriter;
@@ -86,7 +85,7 @@ pub fn export(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<DataPlane,
         }
     });
     let r = replay(cfg, captures, Some(tap))?;
-    drop(r.network);
+    let (topologies, _) = r.network.into_parts();
     if let Some(e) = failed.borrow_mut().take() {
         return Err(SimError::Config(format!("writing a collector capture: {e}")));
     }
@@ -97,8 +96,7 @@ pub fn export(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<DataPlane,
         by_isp[isp].insert(id, pw.into_inner());
     }
     let mut isps = Vec::with_capacity(g.len());
-    for (i, captures) in by_isp.into_iter().enumerate() {
-        let topo = build_topology(g, i)?;
+    for ((i, captures), topo) in by_isp.into_iter().enumerate().zip(topologies) {
         let mut captures = captures;
         // A collector that saw nothing still gets a (valid, empty) capture.
         for c in topo.collectors() {

@@ -163,9 +163,10 @@ impl Network {
         self.tap = Some(tap);
     }
 
-    /// Give up the network, keeping every ISP's collector stores (by ISP index).
-    pub fn into_stores(self) -> Vec<BTreeMap<CollectorId, Box<dyn DigestStore>>> {
-        self.stores
+    /// Give up the network, keeping every ISP's router topology and
+    /// collector stores (both by ISP index).
+    pub fn into_parts(self) -> (Vec<Topology>, Vec<BTreeMap<CollectorId, Box<dyn DigestStore>>>) {
+        (self.isps, self.stores)
     }
 
     /// The clock offset of ISP `i`'s collectors, in nanoseconds.

@@ -566,10 +566,11 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let trace_start = arrived.saturating_add(Duration::from_secs(1));
     let mut fed = Federation::new(cfg.seed, LinkModel::default(), trace_start);
     let mut controls: Vec<(Asn, SharedControl)> = Vec::new();
-    let mut stores = net.into_stores();
+    let (topologies, mut stores) = net.into_parts();
+    let topologies: Vec<Arc<crate::topology::Topology>> = topologies.into_iter().map(Arc::new).collect();
     for &i in &members {
         let asn = graph.node(i).asn;
-        let topo = Arc::new(crate::sim::isp::build_topology(&graph, i)?);
+        let topo = topologies[i].clone();
         let collectors = std::mem::take(&mut stores[i]);
         let control = LocalControl::new(topo, registry.clone(), cfg.control.clone(), collectors);
         let (locator, handle) = SharedLocator::new(control);
@@ -628,8 +629,7 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
         let mut probes = 0usize;
         for n in neighbors {
             let link = crate::sim::isp::border_link_id(&graph, n);
-            let topo = crate::sim::isp::build_topology(&graph, i)?;
-            for col in topo.collectors_watching(link.as_str()) {
+            for col in topologies[i].collectors_watching(link.as_str()) {
                 if let Some(store) = c.collectors().get(col) {
                     for _ in 0..FP_PROBES {
                         let mut d = [0u8; 16];
