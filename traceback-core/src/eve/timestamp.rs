@@ -67,7 +67,7 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
+    let days = crate::time::days_from_civil(year, month, day);
     let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec) - offset_secs;
     let secs = u64::try_from(secs).ok()?;
     Some(Timestamp::from_nanos(
@@ -88,15 +88,4 @@ fn days_in_month(y: i64, m: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
