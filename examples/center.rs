@@ -39,10 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let config = CenterConfig::from_toml(&text, &base)?;
     // Interconnects poll GET /v1/jobs and answer with POST /v1/reports.
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("Ctrl-C: finishing requests in flight");
-    };
+    let shutdown = traceback_net::shutdown::ctrl_c();
     center::run(config, Arc::new(AwaitReport), shutdown).await?;
     Ok(())
 }

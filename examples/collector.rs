@@ -31,12 +31,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config =
         CollectorConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
-    let shutdown = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!("cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
-        }
-    };
+    let shutdown = traceback_net::shutdown::ctrl_c();
     collector::run(config, shutdown).await?;
     Ok(())
 }

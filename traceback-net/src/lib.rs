@@ -21,6 +21,7 @@ pub mod control;
 pub mod interconnect;
 pub mod limits;
 pub mod server;
+pub mod shutdown;
 pub mod tls;
 
 pub mod bundled;

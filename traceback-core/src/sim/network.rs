@@ -16,6 +16,9 @@ use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+/// One ISP's collector stores, by collector id.
+pub type CollectorStores = BTreeMap<CollectorId, Box<dyn DigestStore>>;
+
 /// Makes the store of one collector (ISP index, collector id).
 pub type StoreFactory = dyn Fn(usize, &CollectorId) -> Box<dyn DigestStore>;
 
@@ -165,7 +168,7 @@ impl Network {
 
     /// Give up the network, keeping every ISP's router topology and
     /// collector stores (both by ISP index).
-    pub fn into_parts(self) -> (Vec<Topology>, Vec<BTreeMap<CollectorId, Box<dyn DigestStore>>>) {
+    pub fn into_parts(self) -> (Vec<Topology>, Vec<CollectorStores>) {
         (self.isps, self.stores)
     }
 
