@@ -25,7 +25,12 @@ use traceback_core::{Digest, TimeRange, Timestamp};
 use traceback_net::hugepages::HugePageAllocator;
 
 /// Design capacity per window: large enough that filters leave the L2 cache.
-const CAPACITY: u64 = 2_000_000;
+static CAPACITY: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    std::env::var("CAP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_000)
+});
 
 fn digests(seed: u64, n: usize) -> Vec<Digest> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -76,7 +81,7 @@ fn stores() -> [(&'static str, Make); 4] {
 /// inserts): the median of three timed passes, each on the thread's CPU time
 /// (`cpu_time.rs`; the machine is shared).
 fn rate(make: Make, ds: &[Digest], batch: usize) -> f64 {
-    let mut s = make(config(CAPACITY, 0.001, 3));
+    let mut s = make(config(*CAPACITY, 0.001, 3));
     let at = Timestamp::from_secs(10);
     // One untimed pass so every window is allocated and paged in.
     s.insert_batch(ds, at);
@@ -102,7 +107,7 @@ fn rate(make: Make, ds: &[Digest], batch: usize) -> f64 {
 }
 
 fn report_throughput() {
-    let ds = digests(1, CAPACITY as usize);
+    let ds = digests(1, *CAPACITY as usize);
     println!(
         "\n== insert rate (median of 3 passes of {} digests, thread CPU time, same run) ==",
         ds.len()
@@ -150,7 +155,7 @@ fn bench_insert<M: Measurement>(c: &mut Criterion<M>) {
     let mut group = c.benchmark_group("store_insert");
     for (name, make) in stores() {
         for batch in [1usize, 32, 64] {
-            let mut s = make(config(CAPACITY, 0.001, 3));
+            let mut s = make(config(*CAPACITY, 0.001, 3));
             s.insert_batch(&ds, Timestamp::from_secs(10));
             let mut i = 0usize;
             group.throughput(Throughput::Elements(batch as u64));
@@ -177,7 +182,7 @@ fn bench_query<M: Measurement>(c: &mut Criterion<M>) {
     let mut group = c.benchmark_group("store_query");
     group.throughput(Throughput::Elements(1));
     for (name, make) in stores() {
-        let mut s = make(config(CAPACITY, 0.001, 3));
+        let mut s = make(config(*CAPACITY, 0.001, 3));
         s.insert_batch(&ds, Timestamp::from_secs(10));
         let mut i = 0usize;
         group.bench_function(BenchmarkId::new(name, "half_present"), |b| {

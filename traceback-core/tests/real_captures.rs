@@ -196,3 +196,75 @@ fn truncated_rst_digests_like_the_full_one() {
     assert!(full.digests[0].is_some(), "{:?}", full.verdicts);
     assert_eq!(full.digests, trunc.digests);
 }
+
+/// The batch path (frames canonicalized straight into SIMD lane blocks)
+/// gives exactly `digest_frame` on every real frame, on every lane backend
+/// this CPU has, under the default profile, with inner tunnel digests, with
+/// the flow label masked, and with prefixes long enough that IPv6 inputs
+/// exceed one 64-byte block.
+#[test]
+fn batch_digests_equal_frame_digests_on_every_backend_and_profile() {
+    use traceback_core::digest::lanes::LaneBackend;
+    use traceback_core::digest::{FlowLabelPolicy, TunnelPolicy};
+    let mut frames: Vec<(traceback_core::packet::LinkType, Vec<u8>)> = Vec::new();
+    let mut names: Vec<_> = fs::read_dir(testdata().join("pcaps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for path in &names {
+        let mut reader = CaptureReader::new(BufReader::new(fs::File::open(path).unwrap())).unwrap();
+        while let Ok(Some(rec)) = reader.next_record() {
+            frames.push((rec.link, rec.data.to_vec()));
+        }
+    }
+    assert!(frames.len() > 39_000, "{} frames", frames.len());
+    let profiles = [
+        DigestProfile::V1,
+        DigestProfile {
+            tunnel: TunnelPolicy::OuterAndInner,
+            ..DigestProfile::V1
+        },
+        DigestProfile {
+            flow_label: FlowLabelPolicy::Mask,
+            ipv4_payload_prefix: 44,
+            ipv6_payload_prefix: 64,
+            tunnel: TunnelPolicy::OuterAndInner,
+            ..DigestProfile::V1
+        },
+    ];
+    let secret = FederationSecret::from_passphrase("batch test");
+    let mut checked = 0usize;
+    let mut inner = 0usize;
+    for profile in profiles {
+        for backend in LaneBackend::available() {
+            let d = Blake3Digester::new(profile, &secret)
+                .unwrap()
+                .with_hasher_backend(backend)
+                .unwrap();
+            let mut out = Vec::new();
+            // Bursts of every link type in file order, cut at odd sizes so
+            // groups end part-filled.
+            let mut at = 0;
+            for size in [1usize, 7, 16, 33, 1024].into_iter().cycle() {
+                if at >= frames.len() {
+                    break;
+                }
+                let end = (at + size).min(frames.len());
+                let link = frames[at].0;
+                let end = at + frames[at..end].iter().take_while(|(l, _)| *l == link).count();
+                let burst: Vec<&[u8]> = frames[at..end].iter().map(|(_, f)| f.as_slice()).collect();
+                d.digest_batch(link, &burst, &mut out);
+                assert_eq!(out.len(), burst.len());
+                for (f, got) in burst.iter().zip(&out) {
+                    assert_eq!(*got, d.digest_frame(link, f), "{backend} {profile:?}");
+                    inner += usize::from(got.inner.is_some());
+                }
+                checked += burst.len();
+                at = end;
+            }
+        }
+    }
+    assert!(checked > 3 * 39_000, "{checked}");
+    assert!(inner > 0, "some real frames are tunnelled");
+}

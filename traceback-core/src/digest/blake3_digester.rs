@@ -4,13 +4,39 @@
 //! [`super::lanes`]; the digests are bit-identical to one
 //! `blake3::keyed_hash` per packet.
 
-use super::lanes::SingleBlockHasher;
+use super::lanes::{SingleBlockHasher, MAX_SINGLE_BLOCK_LEN};
 use super::{Digest, DigestKey, DigestProfile, Digester, FederationSecret, FrameDigest, ProfileError};
-use crate::packet::{canonicalize, Canonical, CanonicalBytes, LinkType, Verdict};
+use crate::packet::{canonicalize_into, CanonicalBytes, LinkType, Scratch, Verdict};
 
 /// Frames canonicalized and hashed together in [`Blake3Digester::digest_batch`]:
 /// a multiple of every lane count, small enough to stay on the stack.
 const GROUP: usize = 16;
+
+/// One digest input, canonicalized in place: its first 64 bytes are the
+/// lane's message block (zero past the input), on a cache line of its own.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Row(Scratch);
+
+impl Row {
+    const BLANK: Row = Row([0; CanonicalBytes::CAPACITY]);
+
+    /// The first 64 bytes, the lane's message block.
+    #[inline(always)]
+    fn block(&self) -> &[u8; MAX_SINGLE_BLOCK_LEN] {
+        match self.0.first_chunk() {
+            Some(b) => b,
+            None => &[0; MAX_SINGLE_BLOCK_LEN],
+        }
+    }
+
+    /// Clear the message block and hand out the whole row to write into.
+    #[inline(always)]
+    fn clear(&mut self) -> &mut Scratch {
+        self.0[..MAX_SINGLE_BLOCK_LEN].fill(0);
+        &mut self.0
+    }
+}
 
 /// Keyed BLAKE3-128 over the canonical bytes of `docs/digest.md`.
 #[derive(Clone, Debug)]
@@ -87,41 +113,48 @@ impl Digester for Blake3Digester {
         self.hasher.hash_one(canonical)
     }
 
-    /// Canonicalizes the burst 16 frames at a time and hashes every digest
-    /// input of a group (outer and, when asked, inner) in SIMD lanes.
+    /// Canonicalizes the burst 16 frames at a time straight into SIMD lane
+    /// blocks and hashes every digest input of a group (outer and, when
+    /// asked, inner) in lanes. Allocates only if `out` must grow.
     fn digest_batch(&self, link: LinkType, frames: &[&[u8]], out: &mut Vec<FrameDigest>) {
         out.clear();
         out.reserve(frames.len());
-        let blank = Canonical {
-            verdict: Verdict::NotIp,
-            outer: None,
-            inner: None,
-        };
+        // Rows 0..GROUP: the frames' outer inputs; then their inner inputs.
+        let mut rows = [Row::BLANK; 2 * GROUP];
         for group in frames.chunks(GROUP) {
-            let mut canon = [blank; GROUP];
-            for (c, f) in canon.iter_mut().zip(group) {
-                *c = canonicalize(link, f, &self.profile);
-            }
-            let canon = &canon[..group.len()];
-            // At most two inputs per frame: outer then inner.
-            let mut msgs: [&[u8]; 2 * GROUP] = [&[]; 2 * GROUP];
-            let mut n = 0;
-            for c in canon {
-                for b in [&c.outer, &c.inner].into_iter().flatten() {
-                    msgs[n] = b.as_slice();
+            let mut lens = [0u32; 2 * GROUP];
+            let mut verdicts = [Verdict::NotIp; GROUP];
+            // Row of each frame's inner input; 0 (an outer row) when none.
+            let mut inner_row = [0usize; GROUP];
+            let mut n = group.len();
+            for (i, f) in group.iter().enumerate() {
+                let parts = canonicalize_into(link, f, &self.profile, rows[i].clear());
+                verdicts[i] = parts.verdict;
+                lens[i] = u32::from(parts.outer_len);
+                if let Some(c) = parts.inner {
+                    let b = c.as_slice();
+                    rows[n].clear()[..b.len()].copy_from_slice(b);
+                    lens[n] = b.len() as u32;
+                    inner_row[i] = n;
                     n += 1;
                 }
             }
+            let blocks = rows.each_ref().map(Row::block);
+            let lane_lens = lens.map(|l| l.min(MAX_SINGLE_BLOCK_LEN as u32));
             let mut digests = [Digest::default(); 2 * GROUP];
-            self.hash_group(&msgs[..n], &mut digests[..n]);
-            let mut next = digests[..n].iter().copied();
-            for c in canon {
-                let digest = c.outer.and_then(|_| next.next());
-                let inner = c.inner.and_then(|_| next.next());
+            self.hasher
+                .hash_blocks(&blocks[..n], &lane_lens[..n], &mut digests[..n]);
+            for ((d, &len), row) in digests.iter_mut().zip(&lens).zip(&rows).take(n) {
+                if len as usize > MAX_SINGLE_BLOCK_LEN {
+                    // Profiles with long prefixes: beyond one block.
+                    *d = self.hasher.hash_one(&row.0[..len as usize]);
+                }
+            }
+            for i in 0..group.len() {
                 out.push(FrameDigest {
-                    verdict: c.verdict,
-                    digest,
-                    inner,
+                    verdict: verdicts[i],
+                    digest: (lens[i] != 0).then_some(digests[i]),
+                    inner: (inner_row[i] != 0).then(|| digests[inner_row[i]]),
                 });
             }
         }

@@ -97,25 +97,74 @@ impl Canonical {
 #[inline]
 pub fn canonicalize(link: LinkType, frame: &[u8], profile: &DigestProfile) -> Canonical {
     let mut buf: Scratch = [0; CanonicalBytes::CAPACITY];
+    canonicalize_into(link, frame, profile, &mut buf).into_canonical(&buf)
+}
+
+/// What [`canonicalize_into`] found; the outer input's bytes are in the
+/// caller's buffer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parts {
+    /// The frame's verdict.
+    pub(crate) verdict: Verdict,
+    /// Length of the outer input written to the buffer; 0 when the outer
+    /// packet is not digested (a canonical input is at least 20 bytes).
+    pub(crate) outer_len: u8,
+    /// The innermost tunnelled packet's input (tunnel policy
+    /// `OuterAndInner` only).
+    pub(crate) inner: Option<CanonicalBytes>,
+}
+
+impl Parts {
+    #[inline(always)]
+    fn into_canonical(self, buf: &Scratch) -> Canonical {
+        Canonical {
+            verdict: self.verdict,
+            outer: (self.outer_len != 0)
+                .then(|| CanonicalBytes::from_array(*buf, usize::from(self.outer_len))),
+            inner: self.inner,
+        }
+    }
+}
+
+/// [`canonicalize`] writing the outer input straight into `buf` (the batch
+/// digester's lane blocks): only its first `outer_len` bytes are written,
+/// the rest of `buf` is left as it was.
+#[inline(always)]
+pub(crate) fn canonicalize_into(
+    link: LinkType,
+    frame: &[u8],
+    profile: &DigestProfile,
+    buf: &mut Scratch,
+) -> Parts {
     if link == LinkType::ETHERNET && frame.len() >= 14 {
         let et = u16::from_be_bytes([frame[12], frame[13]]);
         let ip = &frame[14..];
         if et == ethertype::IPV4 {
-            let p = ipv4(ip, profile, &mut buf);
-            return finish(p, &buf, profile, &mut Layers::default());
+            let p = ipv4(ip, profile, buf);
+            return finish(p, profile, &mut Layers::default());
         }
         if et == ethertype::IPV6 {
-            let p = ipv6(ip, profile, &mut buf);
-            return finish(p, &buf, profile, &mut Layers::default());
+            let p = ipv6(ip, profile, buf);
+            return finish(p, profile, &mut Layers::default());
         }
     }
     let mut layers = Layers::default();
     let p = match link_to_ip(link, frame, &mut layers) {
-        L3::V4(d) => ipv4(d, profile, &mut buf),
-        L3::V6(d) => ipv6(d, profile, &mut buf),
-        L3::Stop(v) => return Canonical::undigested(v),
+        L3::V4(d) => ipv4(d, profile, buf),
+        L3::V6(d) => ipv6(d, profile, buf),
+        L3::Stop(v) => return Parts::undigested(v),
     };
-    finish(p, &buf, profile, &mut layers)
+    finish(p, profile, &mut layers)
+}
+
+impl Parts {
+    const fn undigested(verdict: Verdict) -> Self {
+        Parts {
+            verdict,
+            outer_len: 0,
+            inner: None,
+        }
+    }
 }
 
 /// Canonicalize a bare IP packet (IPv4 or IPv6 by its version nibble): the
@@ -131,21 +180,21 @@ pub fn canonicalize_ip(ip: &[u8], profile: &DigestProfile) -> Canonical {
         L3::V6(d) => ipv6(d, profile, &mut buf),
         L3::Stop(v) => return Canonical::undigested(v),
     };
-    finish(p, &buf, profile, &mut Layers::default())
+    finish(p, profile, &mut Layers::default()).into_canonical(&buf)
 }
 
-/// From the outer packet's result to a [`Canonical`], adding the inner
-/// packet when the tunnel policy asks for it.
+/// From the outer packet's result to [`Parts`], adding the inner packet when
+/// the tunnel policy asks for it.
 #[inline(always)]
-fn finish(outer: IpPacket<'_>, buf: &Scratch, profile: &DigestProfile, layers: &mut Layers) -> Canonical {
+fn finish(outer: IpPacket<'_>, profile: &DigestProfile, layers: &mut Layers) -> Parts {
     let inner = match (profile.tunnel, outer.len, outer.upper) {
         (TunnelPolicy::Outer, ..) | (_, 0, _) | (_, _, None) => None,
         (_, _, Some((proto, _))) if !may_tunnel(proto) => None,
         _ => innermost(&outer, profile, layers),
     };
-    Canonical {
+    Parts {
         verdict: outer.verdict,
-        outer: outer.canonical(buf),
+        outer_len: outer.len,
         inner,
     }
 }

@@ -20,8 +20,10 @@ mod tests;
 mod tunnel;
 mod verdict;
 
+pub(crate) use canonical::canonicalize_into;
 pub use canonical::{canonicalize, canonicalize_ip, Canonical, CanonicalBytes};
 pub use decode::MAX_LAYERS;
+pub(crate) use ip::Scratch;
 pub use ip::MAX_IPV4_WIRE_LEN;
 pub use link::LinkType;
 pub use locate::ip_packet;

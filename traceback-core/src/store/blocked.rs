@@ -7,7 +7,7 @@
 //! and `k` 9-bit bit positions from the high half (a fresh mix of it for
 //! every 7 positions).
 
-use super::geometry::{BloomGeometry, BLOCK_BITS, MAX_HASHES};
+use super::geometry::{BloomGeometry, MAX_HASHES};
 pub(crate) use super::memory::FilterBlock as Block;
 use super::memory::{FilterAllocator, Memory};
 use crate::digest::Digest;
@@ -31,21 +31,30 @@ impl Eq for BlockedBloom {}
 /// Batches are located and prefetched this many digests ahead of the bit
 /// setting (software pipelining: chunk `j + 1` is prefetched, then chunk `j`
 /// is set).
-const CHUNK: usize = 16;
+pub(super) const CHUNK: usize = 64;
+
+/// First multiplier of [`mix64`].
+pub(super) const MIX_C1: u64 = 0xbf58_476d_1ce4_e5b9;
+/// Second multiplier of [`mix64`].
+pub(super) const MIX_C2: u64 = 0x94d0_49bb_1331_11eb;
+/// Mixed into the high half's seed so the two halves draw independently.
+pub(super) const HI_SALT: u64 = 0x6a09_e667_f3bc_c909;
+/// The 64-bit golden ratio: salts the fresh draws of bit positions 7 and up.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The splitmix64 / murmur3 64-bit finalizer: a bijection with full avalanche.
 #[inline(always)]
 pub(crate) fn mix64(mut x: u64) -> u64 {
     x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = x.wrapping_mul(MIX_C1);
     x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x = x.wrapping_mul(MIX_C2);
     x ^ (x >> 31)
 }
 
 /// The seed of window number `seq` of a store seeded with `store_seed`.
 pub(crate) fn window_seed(store_seed: u64, seq: u64) -> u64 {
-    mix64(store_seed ^ mix64(seq.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    mix64(store_seed ^ mix64(seq.wrapping_add(GOLDEN)))
 }
 
 /// Hint the CPU to pull the cache line holding `target` (no effect off x86_64).
@@ -70,7 +79,7 @@ fn prefetch<T>(target: &T) {
 #[inline(always)]
 fn locate(seed: u64, len: usize, d: &Digest) -> (usize, u64) {
     let lo = mix64(d.low_u64() ^ seed);
-    let hi = mix64(d.high_u64() ^ seed.rotate_left(32) ^ 0x6a09_e667_f3bc_c909);
+    let hi = mix64(d.high_u64() ^ seed.rotate_left(32) ^ HI_SALT);
     let block = ((u128::from(lo) * len as u128) >> 64) as usize;
     (block, hi)
 }
@@ -84,11 +93,11 @@ fn for_each_bit(key: u64, hashes: u32, mut f: impl FnMut(usize, u64)) {
     let mut h = key;
     for i in 0..hashes {
         if i != 0 && i % 7 == 0 {
-            h = mix64(key ^ u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            h = mix64(key ^ u64::from(i).wrapping_mul(GOLDEN));
         }
-        let pos = (h as usize) & (BLOCK_BITS - 1);
+        // Position `h & 511`: word `(h >> 6) & 7`, bit `h & 63`.
+        f(((h >> 6) & 7) as usize, 1u64 << (h & 63));
         h >>= 9;
-        f(pos >> 6, 1u64 << (pos & 63));
     }
 }
 
@@ -97,37 +106,79 @@ fn for_each_bit(key: u64, hashes: u32, mut f: impl FnMut(usize, u64)) {
 fn set_bits<const K: u32>(block: &mut Block, key: u64, hashes: u32) {
     // K == 0 stands for "not specialised": use the runtime count.
     let k = if K == 0 { hashes } else { K };
-    // `word` < 8 (a 9-bit position shifted right by 6): `& 7` lets the
-    // compiler drop the bounds check.
+    // `word` < 8 (three bits): `& 7` lets the compiler drop the bounds check.
     for_each_bit(key, k, |word, bit| block.0[word & 7] |= bit);
+}
+
+/// How a batch insert finds the blocks and bit keys of a chunk of digests.
+pub(super) trait LocateChunk {
+    /// Block index and bit key of every digest of `chunk` (at most
+    /// [`CHUNK`]), in order, into `block` and `key`.
+    fn locate_chunk(
+        seed: u64,
+        len: usize,
+        chunk: &[Digest],
+        block: &mut [usize; CHUNK],
+        key: &mut [u64; CHUNK],
+    );
+}
+
+/// One digest at a time, on every target.
+pub(super) struct ScalarLocate;
+
+impl LocateChunk for ScalarLocate {
+    #[inline(always)]
+    fn locate_chunk(
+        seed: u64,
+        len: usize,
+        chunk: &[Digest],
+        block: &mut [usize; CHUNK],
+        key: &mut [u64; CHUNK],
+    ) {
+        for ((b, k), d) in block.iter_mut().zip(key.iter_mut()).zip(chunk) {
+            (*b, *k) = locate(seed, len, d);
+        }
+    }
 }
 
 /// Add `digests`: locate and prefetch chunk `j + 1` while setting chunk `j`.
 #[inline(always)]
-fn insert_batch_k<const K: u32>(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
-    let len = blocks.len();
-    let mut cur = [(0usize, 0u64); CHUNK];
-    let mut next = [(0usize, 0u64); CHUNK];
+pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
+    blocks: &mut [Block],
+    hashes: u32,
+    seed: u64,
+    digests: &[Digest],
+) {
+    let mut cur = ([0usize; CHUNK], [0u64; CHUNK]);
+    let mut next = ([0usize; CHUNK], [0u64; CHUNK]);
     let mut chunks = digests.chunks(CHUNK);
-    let locate_all = |slots: &mut [(usize, u64); CHUNK], chunk: &[Digest], blocks: &[Block]| {
-        for (slot, d) in slots.iter_mut().zip(chunk) {
-            *slot = locate(seed, len, d);
-            if let Some(b) = blocks.get(slot.0) {
+    // A function, not a closure: closures do not inherit the caller's
+    // target features, so SIMD locators would not be inlined into them.
+    #[inline(always)]
+    fn locate_all<L: LocateChunk>(
+        seed: u64,
+        slots: &mut ([usize; CHUNK], [u64; CHUNK]),
+        chunk: &[Digest],
+        blocks: &[Block],
+    ) -> usize {
+        L::locate_chunk(seed, blocks.len(), chunk, &mut slots.0, &mut slots.1);
+        for &b in &slots.0[..chunk.len()] {
+            if let Some(b) = blocks.get(b) {
                 prefetch(b);
             }
         }
         chunk.len()
-    };
+    }
     let mut n_cur = match chunks.next() {
-        Some(c) => locate_all(&mut cur, c, blocks),
+        Some(c) => locate_all::<L>(seed, &mut cur, c, blocks),
         None => return,
     };
     loop {
         let n_next = match chunks.next() {
-            Some(c) => locate_all(&mut next, c, blocks),
+            Some(c) => locate_all::<L>(seed, &mut next, c, blocks),
             None => 0,
         };
-        for &(block, key) in &cur[..n_cur] {
+        for (&block, &key) in cur.0[..n_cur].iter().zip(&cur.1[..n_cur]) {
             // `block` < len by the multiply-shift reduction; `get_mut` keeps it panic-free.
             if let Some(b) = blocks.get_mut(block) {
                 set_bits::<K>(b, key, hashes);
@@ -141,32 +192,34 @@ fn insert_batch_k<const K: u32>(blocks: &mut [Block], hashes: u32, seed: u64, di
     }
 }
 
-/// Expands to a `match` on the hash count calling `$f::<K>` with a constant
-/// `K` for every count up to [`MAX_HASHES`] (and `K = 0`, the runtime count,
-/// otherwise), so the bit loop unrolls.
+/// Expands to a `match` on the hash count calling `$f::<K>` (or
+/// `$f::<K, $l>` with a [`LocateChunk`]) with a constant `K` for every count
+/// up to 16 (and `K = 0`, the runtime count, otherwise), so the bit loop
+/// unrolls.
 macro_rules! dispatch_k {
-    ($hashes:expr, $f:ident ( $($arg:expr),* )) => {
+    ($hashes:expr, $f:ident $([ $l:ty ])? ( $($arg:expr),* )) => {
         match $hashes {
-            1 => $f::<1>($($arg),*),
-            2 => $f::<2>($($arg),*),
-            3 => $f::<3>($($arg),*),
-            4 => $f::<4>($($arg),*),
-            5 => $f::<5>($($arg),*),
-            6 => $f::<6>($($arg),*),
-            7 => $f::<7>($($arg),*),
-            8 => $f::<8>($($arg),*),
-            9 => $f::<9>($($arg),*),
-            10 => $f::<10>($($arg),*),
-            11 => $f::<11>($($arg),*),
-            12 => $f::<12>($($arg),*),
-            13 => $f::<13>($($arg),*),
-            14 => $f::<14>($($arg),*),
-            15 => $f::<15>($($arg),*),
-            16 => $f::<16>($($arg),*),
-            _ => $f::<0>($($arg),*),
+            1 => $f::<1 $(, $l)?>($($arg),*),
+            2 => $f::<2 $(, $l)?>($($arg),*),
+            3 => $f::<3 $(, $l)?>($($arg),*),
+            4 => $f::<4 $(, $l)?>($($arg),*),
+            5 => $f::<5 $(, $l)?>($($arg),*),
+            6 => $f::<6 $(, $l)?>($($arg),*),
+            7 => $f::<7 $(, $l)?>($($arg),*),
+            8 => $f::<8 $(, $l)?>($($arg),*),
+            9 => $f::<9 $(, $l)?>($($arg),*),
+            10 => $f::<10 $(, $l)?>($($arg),*),
+            11 => $f::<11 $(, $l)?>($($arg),*),
+            12 => $f::<12 $(, $l)?>($($arg),*),
+            13 => $f::<13 $(, $l)?>($($arg),*),
+            14 => $f::<14 $(, $l)?>($($arg),*),
+            15 => $f::<15 $(, $l)?>($($arg),*),
+            16 => $f::<16 $(, $l)?>($($arg),*),
+            _ => $f::<0 $(, $l)?>($($arg),*),
         }
     };
 }
+pub(super) use dispatch_k;
 
 impl BlockedBloom {
     /// An empty filter of the given shape, on the heap.
@@ -229,7 +282,15 @@ impl BlockedBloom {
     pub(crate) fn insert_batch(&mut self, digests: &[Digest]) {
         let (hashes, seed) = (self.hashes, self.seed);
         let blocks = self.memory.blocks_mut();
-        dispatch_k!(hashes, insert_batch_k(blocks, hashes, seed, digests));
+        #[cfg(target_arch = "x86_64")]
+        if let Some(accel) = super::blocked_x86::Accel::detect() {
+            accel.insert_batch(blocks, hashes, seed, digests);
+            return;
+        }
+        dispatch_k!(
+            hashes,
+            insert_batch_k[ScalarLocate](blocks, hashes, seed, digests)
+        );
     }
 
     /// Whether the digest may have been added.
@@ -264,6 +325,7 @@ impl BlockedBloom {
 
 #[cfg(test)]
 mod tests {
+    use super::super::geometry::BLOCK_BITS;
     use super::*;
 
     #[test]
@@ -323,6 +385,22 @@ mod tests {
         m
     }
 
+    type InsertPath = Box<dyn Fn(&mut [Block], u32, u64, &[Digest])>;
+
+    /// Every batch-insert path this CPU can run, named.
+    fn paths() -> Vec<(String, InsertPath)> {
+        let portable: InsertPath =
+            Box::new(|b, h, s, d| dispatch_k!(h, insert_batch_k[ScalarLocate](b, h, s, d)));
+        #[allow(unused_mut)]
+        let mut v = vec![("portable".to_owned(), portable)];
+        #[cfg(target_arch = "x86_64")]
+        for accel in super::super::blocked_x86::Accel::available() {
+            let path: InsertPath = Box::new(move |b, h, s, d| accel.insert_batch(b, h, s, d));
+            v.push((format!("{accel:?}"), path));
+        }
+        v
+    }
+
     #[test]
     fn every_hash_count_sets_the_reference_bits_single_and_batched() {
         let ds: Vec<Digest> = (0..203u32)
@@ -345,11 +423,17 @@ mod tests {
             let mut single = BlockedBloom::new(g, 5);
             ds.iter().for_each(|d| single.insert(d));
             assert_eq!(single.blocks(), &want[..], "k={hashes} single");
-            // Batches of every length around the chunk size.
+            // Batches of every length around the chunk size, on the path
+            // this CPU takes and on every path it can run.
             for len in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 3, ds.len()] {
                 let mut batched = BlockedBloom::new(g, 5);
                 ds.chunks(len).for_each(|c| batched.insert_batch(c));
                 assert_eq!(batched.blocks(), &want[..], "k={hashes} batch {len}");
+                for (name, path) in paths() {
+                    let mut blocks = vec![Block::default(); g.blocks];
+                    ds.chunks(len).for_each(|c| path(&mut blocks, hashes, 5, c));
+                    assert_eq!(blocks, want, "k={hashes} batch {len} {name}");
+                }
             }
             assert!(ds.iter().all(|d| single.contains(d)), "k={hashes}");
         }

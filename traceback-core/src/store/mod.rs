@@ -16,6 +16,8 @@
 //! file format and measured figures.
 
 mod blocked;
+#[cfg(target_arch = "x86_64")]
+mod blocked_x86;
 mod bloom;
 mod config;
 mod exact;

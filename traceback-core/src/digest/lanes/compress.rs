@@ -111,26 +111,17 @@ unsafe fn round<V: Lane, const R: usize>(v: &mut [V; 16], m: &[V; 16]) {
 
 /// Keyed BLAKE3 of one single-block message per lane, first 4 output words.
 ///
-/// `msg[w]` holds message word `w` (little-endian, zero padded) of every
-/// lane, `block_len` each lane's message length in bytes (0..=64). Writes
-/// output words 0..4 (the first 16 bytes of the hash) to `out`.
+/// `m[w]` holds message word `w` (little-endian, zero padded) of every lane,
+/// `block_len` each lane's message length in bytes (0..=64). Returns output
+/// words 0..4 (the first 16 bytes of the hash) of every lane.
 ///
 /// # Safety
 ///
 /// The CPU must support the instructions `V` uses.
 #[inline(always)]
-pub(super) unsafe fn compress<V: Lane>(
-    key: &[u32; 8],
-    msg: &[V::Words; 16],
-    block_len: &V::Words,
-    out: &mut [V::Words; 4],
-) {
+pub(super) unsafe fn compress_vectors<V: Lane>(key: &[u32; 8], m: &[V; 16], block_len: V) -> [V; 4] {
     // SAFETY: the caller guarantees the CPU supports V.
     unsafe {
-        let mut m = [V::splat(0); 16];
-        for (mv, w) in m.iter_mut().zip(msg) {
-            *mv = V::load(w);
-        }
         let mut v = [
             V::splat(key[0]),
             V::splat(key[1]),
@@ -146,20 +137,58 @@ pub(super) unsafe fn compress<V: Lane>(
             V::splat(IV[3]),
             V::splat(0), // counter low
             V::splat(0), // counter high
-            V::load(block_len),
+            block_len,
             V::splat(SINGLE_BLOCK_KEYED_FLAGS),
         ];
         // Unrolled with constant schedule indices: no bounds checks, the
         // message words stay in registers (or fixed stack slots).
-        round::<V, 0>(&mut v, &m);
-        round::<V, 1>(&mut v, &m);
-        round::<V, 2>(&mut v, &m);
-        round::<V, 3>(&mut v, &m);
-        round::<V, 4>(&mut v, &m);
-        round::<V, 5>(&mut v, &m);
-        round::<V, 6>(&mut v, &m);
-        for (i, o) in out.iter_mut().enumerate() {
-            v[i].xor(v[i + 8]).store(o);
+        round::<V, 0>(&mut v, m);
+        round::<V, 1>(&mut v, m);
+        round::<V, 2>(&mut v, m);
+        round::<V, 3>(&mut v, m);
+        round::<V, 4>(&mut v, m);
+        round::<V, 5>(&mut v, m);
+        round::<V, 6>(&mut v, m);
+        [v[0].xor(v[8]), v[1].xor(v[9]), v[2].xor(v[10]), v[3].xor(v[11])]
+    }
+}
+
+/// [`compress_vectors`] on 64-byte message blocks (`blocks[l]` is lane
+/// `l`'s message, zero padded past `block_len[l]`), moving words into lanes
+/// and digests out of them with scalar code. Writes lane `l`'s 16-byte
+/// digest to `out[l]`.
+///
+/// # Safety
+///
+/// The CPU must support the instructions `V` uses.
+#[inline(always)]
+pub(super) unsafe fn compress_blocks<V: Lane<Words = [u32; N]>, const N: usize>(
+    key: &[u32; 8],
+    blocks: &[&[u8; 64]; N],
+    block_len: &[u32; N],
+    out: &mut [[u8; 16]; N],
+) {
+    let mut words = [[0u32; N]; 16];
+    for (lane, block) in blocks.iter().enumerate() {
+        for (w, c) in words.iter_mut().zip(block.chunks_exact(4)) {
+            w[lane] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+    }
+    // SAFETY: the caller guarantees the CPU supports V.
+    unsafe {
+        let mut m = [V::splat(0); 16];
+        for (mv, w) in m.iter_mut().zip(&words) {
+            *mv = V::load(w);
+        }
+        let o = compress_vectors(key, &m, V::load(block_len));
+        let mut result = [[0u32; N]; 4];
+        for (v, r) in o.iter().zip(result.iter_mut()) {
+            v.store(r);
+        }
+        for (lane, d) in out.iter_mut().enumerate() {
+            for (w, r) in result.iter().enumerate() {
+                d[4 * w..4 * w + 4].copy_from_slice(&r[lane].to_le_bytes());
+            }
         }
     }
 }

@@ -239,76 +239,84 @@ impl SingleBlockHasher {
                 outputs: out.len(),
             });
         }
-        let k = &self.key_words;
-        match self.backend {
-            Backend::Portable => {
-                self.run::<1>(msgs, out, |m, l, o| portable::compress_portable::<1>(k, m, l, o))
+        /// Messages staged per lane call.
+        const STAGE: usize = 16;
+        let mut blocks = [[0u8; MAX_SINGLE_BLOCK_LEN]; STAGE];
+        let mut lens = [0u32; STAGE];
+        let mut slot = [0usize; STAGE];
+        let mut digests = [Digest::default(); STAGE];
+        let mut n = 0;
+        let short = msgs
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.len() <= MAX_SINGLE_BLOCK_LEN);
+        let mut short = short.peekable();
+        while let Some((i, msg)) = short.next() {
+            blocks[n] = [0; MAX_SINGLE_BLOCK_LEN];
+            blocks[n][..msg.len()].copy_from_slice(msg);
+            lens[n] = msg.len() as u32;
+            slot[n] = i;
+            n += 1;
+            if n == STAGE || short.peek().is_none() {
+                self.hash_blocks(&blocks.each_ref()[..n], &lens[..n], &mut digests[..n]);
+                for (&i, d) in slot[..n].iter().zip(&digests) {
+                    out[i] = *d;
+                }
+                n = 0;
             }
-            #[cfg(target_arch = "x86_64")]
-            Backend::Sse2(t) => self.run::<4>(msgs, out, |m, l, o| t.compress(k, m, l, o)),
-            #[cfg(target_arch = "x86_64")]
-            Backend::Ssse3(t) => self.run::<4>(msgs, out, |m, l, o| t.compress(k, m, l, o)),
-            #[cfg(target_arch = "x86_64")]
-            Backend::Avx2(t) => self.run::<8>(msgs, out, |m, l, o| t.compress(k, m, l, o)),
-            #[cfg(target_arch = "x86_64")]
-            Backend::Avx512(t) => self.run::<16>(msgs, out, |m, l, o| t.compress(k, m, l, o)),
+        }
+        for (m, d) in msgs.iter().zip(out.iter_mut()) {
+            if m.len() > MAX_SINGLE_BLOCK_LEN {
+                *d = self.hash_one(m);
+            }
         }
         Ok(())
     }
 
-    /// Fill `N` lanes, compress, scatter; `msgs.len() == out.len()`.
-    #[inline(always)]
-    fn run<const N: usize>(
-        &self,
-        msgs: &[&[u8]],
-        out: &mut [Digest],
-        kernel: impl Fn(&[[u32; N]; 16], &[u32; N], &mut [[u32; N]; 4]),
-    ) {
-        let mut words = [[0u32; N]; 16];
-        let mut lens = [0u32; N];
-        let mut slot = [0usize; N];
-        let mut result = [[0u32; N]; 4];
-        let mut filled = 0;
-        for (i, msg) in msgs.iter().enumerate() {
-            if msg.len() > MAX_SINGLE_BLOCK_LEN {
-                out[i] = self.hash_one(msg);
-                continue;
-            }
-            put_lane(&mut words, filled, msg);
-            lens[filled] = msg.len() as u32;
-            slot[filled] = i;
-            filled += 1;
-            if filled == N {
-                kernel(&words, &lens, &mut result);
-                scatter(&result, &slot, out);
-                filled = 0;
-            }
-        }
-        if filled > 0 {
-            // Lanes past `filled` hold stale messages; their output is dropped.
-            kernel(&words, &lens, &mut result);
-            scatter(&result, &slot[..filled], out);
+    /// Hash message blocks: `out[i]` = keyed BLAKE3-128 of
+    /// `blocks[i][..lens[i]]`. Every `lens[i]` is at most 64 and every block
+    /// is zero past its length (the caller's contract: a block that is not
+    /// gives a wrong digest, never undefined behaviour). The three slices
+    /// have the same length.
+    #[inline]
+    pub(crate) fn hash_blocks(&self, blocks: &[&[u8; 64]], lens: &[u32], out: &mut [Digest]) {
+        debug_assert!(blocks.len() == lens.len() && lens.len() == out.len());
+        debug_assert!(lens.iter().all(|&l| l as usize <= MAX_SINGLE_BLOCK_LEN));
+        let k = &self.key_words;
+        match self.backend {
+            Backend::Portable => run::<1>(blocks, lens, out, |b, l, o| {
+                portable::compress_portable::<1>(k, b, l, o)
+            }),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Sse2(t) => run::<4>(blocks, lens, out, |b, l, o| t.compress(k, b, l, o)),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Ssse3(t) => run::<4>(blocks, lens, out, |b, l, o| t.compress(k, b, l, o)),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2(t) => run::<8>(blocks, lens, out, |b, l, o| t.compress(k, b, l, o)),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512(t) => run::<16>(blocks, lens, out, |b, l, o| t.compress(k, b, l, o)),
         }
     }
 }
 
-/// Write `msg` (at most 64 bytes), zero padded, into lane `lane`.
+/// Feed `N` blocks at a time to `kernel`; a short last call repeats the
+/// first block in the unused lanes and drops their output.
 #[inline(always)]
-fn put_lane<const N: usize>(words: &mut [[u32; N]; 16], lane: usize, msg: &[u8]) {
-    let mut block = [0u8; MAX_SINGLE_BLOCK_LEN];
-    block[..msg.len()].copy_from_slice(msg);
-    for (w, c) in words.iter_mut().zip(block.chunks_exact(4)) {
-        w[lane] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    }
-}
-
-/// Copy output words 0..4 of lane `l` to `out[slot[l]]`.
-#[inline(always)]
-fn scatter<const N: usize>(result: &[[u32; N]; 4], slot: &[usize], out: &mut [Digest]) {
-    for (lane, &i) in slot.iter().enumerate() {
-        let d = &mut out[i].0;
-        for (w, r) in result.iter().enumerate() {
-            d[4 * w..4 * w + 4].copy_from_slice(&r[lane].to_le_bytes());
+fn run<const N: usize>(
+    blocks: &[&[u8; 64]],
+    lens: &[u32],
+    out: &mut [Digest],
+    kernel: impl Fn(&[&[u8; 64]; N], &[u32; N], &mut [[u8; 16]; N]),
+) {
+    let mut result = [[0u8; 16]; N];
+    for ((b, l), o) in blocks.chunks(N).zip(lens.chunks(N)).zip(out.chunks_mut(N)) {
+        let mut bs = [b[0]; N];
+        bs[..b.len()].copy_from_slice(b);
+        let mut ls = [0u32; N];
+        ls[..l.len()].copy_from_slice(l);
+        kernel(&bs, &ls, &mut result);
+        for (d, r) in o.iter_mut().zip(&result) {
+            d.0 = *r;
         }
     }
 }

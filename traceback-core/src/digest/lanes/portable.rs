@@ -3,7 +3,7 @@
 //! Runs everywhere; the compiler may vectorize the per-lane loops with the
 //! baseline instruction set of the target.
 
-use super::compress::{compress, Lane};
+use super::compress::{compress_blocks, Lane};
 
 /// `N` lanes held in an array.
 #[derive(Clone, Copy)]
@@ -67,13 +67,13 @@ impl<const N: usize> Lane for Portable<N> {
     }
 }
 
-/// Keyed single-block BLAKE3 of `N` messages with portable code.
+/// Keyed single-block BLAKE3 of `N` message blocks with portable code.
 pub(super) fn compress_portable<const N: usize>(
     key: &[u32; 8],
-    msg: &[[u32; N]; 16],
+    blocks: &[&[u8; 64]; N],
     block_len: &[u32; N],
-    out: &mut [[u32; N]; 4],
+    out: &mut [[u8; 16]; N],
 ) {
     // SAFETY: `Portable` uses only baseline operations of every target.
-    unsafe { compress::<Portable<N>>(key, msg, block_len, out) }
+    unsafe { compress_blocks::<Portable<N>, N>(key, blocks, block_len, out) }
 }
