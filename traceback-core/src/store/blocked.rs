@@ -31,7 +31,7 @@ impl Eq for BlockedBloom {}
 /// Batches are located and prefetched this many digests ahead of the bit
 /// setting (software pipelining: chunk `j + 1` is prefetched, then chunk `j`
 /// is set).
-pub(super) const CHUNK: usize = 64;
+pub(super) const CHUNK: usize = 16;
 
 /// First multiplier of [`mix64`].
 pub(super) const MIX_C1: u64 = 0xbf58_476d_1ce4_e5b9;
@@ -141,7 +141,19 @@ impl LocateChunk for ScalarLocate {
     }
 }
 
-/// Add `digests`: locate and prefetch chunk `j + 1` while setting chunk `j`.
+/// Chunks located (and their blocks prefetched) before the first chunk's
+/// bits are set: chunk `j + AHEAD` is located while chunk `j` is set, so a
+/// line is requested `AHEAD` to `AHEAD + 1` chunks before it is written, and
+/// a short batch (at most `AHEAD` chunks) is wholly prefetched first.
+pub(super) const AHEAD: usize = 2;
+
+/// Ring of located chunks: the `AHEAD` in flight and the one being set.
+const RING: usize = AHEAD + 1;
+
+/// Located chunk: block indices, bit keys, and how many are valid.
+type Located = ([usize; CHUNK], [u64; CHUNK], usize);
+
+/// Add `digests`: locate and prefetch chunk `j + AHEAD` while setting chunk `j`.
 #[inline(always)]
 pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
     blocks: &mut [Block],
@@ -149,46 +161,40 @@ pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
     seed: u64,
     digests: &[Digest],
 ) {
-    let mut cur = ([0usize; CHUNK], [0u64; CHUNK]);
-    let mut next = ([0usize; CHUNK], [0u64; CHUNK]);
-    let mut chunks = digests.chunks(CHUNK);
     // A function, not a closure: closures do not inherit the caller's
     // target features, so SIMD locators would not be inlined into them.
     #[inline(always)]
-    fn locate_all<L: LocateChunk>(
-        seed: u64,
-        slots: &mut ([usize; CHUNK], [u64; CHUNK]),
-        chunk: &[Digest],
-        blocks: &[Block],
-    ) -> usize {
-        L::locate_chunk(seed, blocks.len(), chunk, &mut slots.0, &mut slots.1);
-        for &b in &slots.0[..chunk.len()] {
+    fn locate_all<L: LocateChunk>(seed: u64, slot: &mut Located, chunk: &[Digest], blocks: &[Block]) {
+        L::locate_chunk(seed, blocks.len(), chunk, &mut slot.0, &mut slot.1);
+        slot.2 = chunk.len();
+        for &b in &slot.0[..chunk.len()] {
             if let Some(b) = blocks.get(b) {
                 prefetch(b);
             }
         }
-        chunk.len()
     }
-    let mut n_cur = match chunks.next() {
-        Some(c) => locate_all::<L>(seed, &mut cur, c, blocks),
-        None => return,
-    };
-    loop {
-        let n_next = match chunks.next() {
-            Some(c) => locate_all::<L>(seed, &mut next, c, blocks),
-            None => 0,
-        };
-        for (&block, &key) in cur.0[..n_cur].iter().zip(&cur.1[..n_cur]) {
+    let mut ring: [Located; RING] = [([0; CHUNK], [0; CHUNK], 0); RING];
+    let mut chunks = digests.chunks(CHUNK);
+    let mut located = 0;
+    for slot in ring.iter_mut().take(AHEAD) {
+        let Some(c) = chunks.next() else { break };
+        locate_all::<L>(seed, slot, c, blocks);
+        located += 1;
+    }
+    let mut set = 0;
+    while set < located {
+        if let Some(c) = chunks.next() {
+            locate_all::<L>(seed, &mut ring[located % RING], c, blocks);
+            located += 1;
+        }
+        let (block, key, n) = &ring[set % RING];
+        for (&block, &key) in block[..*n].iter().zip(&key[..*n]) {
             // `block` < len by the multiply-shift reduction; `get_mut` keeps it panic-free.
             if let Some(b) = blocks.get_mut(block) {
                 set_bits::<K>(b, key, hashes);
             }
         }
-        if n_next == 0 {
-            break;
-        }
-        core::mem::swap(&mut cur, &mut next);
-        n_cur = n_next;
+        set += 1;
     }
 }
 
@@ -425,7 +431,15 @@ mod tests {
             assert_eq!(single.blocks(), &want[..], "k={hashes} single");
             // Batches of every length around the chunk size, on the path
             // this CPU takes and on every path it can run.
-            for len in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 3, ds.len()] {
+            for len in [
+                1,
+                CHUNK - 1,
+                CHUNK,
+                CHUNK + 1,
+                2 * CHUNK + 3,
+                RING * CHUNK + 5,
+                ds.len(),
+            ] {
                 let mut batched = BlockedBloom::new(g, 5);
                 ds.chunks(len).for_each(|c| batched.insert_batch(c));
                 assert_eq!(batched.blocks(), &want[..], "k={hashes} batch {len}");
