@@ -40,7 +40,7 @@ pub(super) const MIX_C2: u64 = 0x94d0_49bb_1331_11eb;
 /// Mixed into the high half's seed so the two halves draw independently.
 pub(super) const HI_SALT: u64 = 0x6a09_e667_f3bc_c909;
 /// The 64-bit golden ratio: salts the fresh draws of bit positions 7 and up.
-const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+pub(super) const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The splitmix64 / murmur3 64-bit finalizer: a bijection with full avalanche.
 #[inline(always)]
@@ -57,17 +57,18 @@ pub(crate) fn window_seed(store_seed: u64, seq: u64) -> u64 {
     mix64(store_seed ^ mix64(seq.wrapping_add(GOLDEN)))
 }
 
-/// Hint the CPU to pull the cache line holding `target` (no effect off x86_64).
+/// Hint the CPU to pull the cache line at `target` into L1 (no effect off
+/// x86_64). Any address is allowed: the pointer is never dereferenced.
 #[inline(always)]
-fn prefetch<T>(target: &T) {
+fn prefetch<T>(target: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is only a hint: it never faults or changes memory,
-        // and `target` is a valid reference; SSE is part of the x86_64 baseline.
+        // SAFETY: a prefetch is only a hint: it never faults, whatever the
+        // address, and changes no memory; SSE is part of the x86_64 baseline.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_prefetch::<_MM_HINT_T0>((target as *const T).cast::<i8>())
+            _mm_prefetch::<_MM_HINT_T0>(target.cast::<i8>())
         };
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -110,34 +111,62 @@ fn set_bits<const K: u32>(block: &mut Block, key: u64, hashes: u32) {
     for_each_bit(key, k, |word, bit| block.0[word & 7] |= bit);
 }
 
-/// How a batch insert finds the blocks and bit keys of a chunk of digests.
-pub(super) trait LocateChunk {
-    /// Block index and bit key of every digest of `chunk` (at most
-    /// [`CHUNK`]), in order, into `block` and `key`.
-    fn locate_chunk(
-        seed: u64,
-        len: usize,
-        chunk: &[Digest],
-        block: &mut [usize; CHUNK],
-        key: &mut [u64; CHUNK],
-    );
+/// The second word of bit positions (positions 7 to 13) of `key`, as
+/// [`for_each_bit`] draws it.
+#[inline(always)]
+pub(super) fn second_word(key: u64) -> u64 {
+    mix64(key ^ 7u64.wrapping_mul(GOLDEN))
 }
 
-/// One digest at a time, on every target.
-pub(super) struct ScalarLocate;
+/// A located chunk of at most [`CHUNK`] digests: for each its block index,
+/// bit key and, when the kernel draws it ahead, the [`second_word`] of the
+/// key; the first `len` entries are valid.
+#[derive(Clone, Copy)]
+pub(super) struct Located {
+    pub(super) block: [usize; CHUNK],
+    pub(super) key: [u64; CHUNK],
+    pub(super) key2: [u64; CHUNK],
+    pub(super) len: usize,
+}
 
-impl LocateChunk for ScalarLocate {
+impl Located {
+    const EMPTY: Located = Located {
+        block: [0; CHUNK],
+        key: [0; CHUNK],
+        key2: [0; CHUNK],
+        len: 0,
+    };
+}
+
+/// How a batch insert finds the blocks and bit keys of a chunk of digests,
+/// and sets a digest's bits: the portable code by default, CPU-specific
+/// kernels in `blocked_x86`. `K` is the hash count when specialised (0: the
+/// runtime count), as in [`dispatch_k`].
+pub(super) trait BatchKernel {
+    /// Block index and bit key (and, if this kernel uses it, the second
+    /// position word) of every digest of `chunk` (at most [`CHUNK`]), in
+    /// order, into `out`; sets `out.len`.
+    fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located);
+
+    /// Set the bits of `key` in `block`, exactly as [`set_bits`] does;
+    /// `key2` is what `locate_chunk` stored for it.
     #[inline(always)]
-    fn locate_chunk(
-        seed: u64,
-        len: usize,
-        chunk: &[Digest],
-        block: &mut [usize; CHUNK],
-        key: &mut [u64; CHUNK],
-    ) {
-        for ((b, k), d) in block.iter_mut().zip(key.iter_mut()).zip(chunk) {
+    fn set_bits<const K: u32>(block: &mut Block, key: u64, key2: u64, hashes: u32) {
+        let _ = key2;
+        set_bits::<K>(block, key, hashes);
+    }
+}
+
+/// One digest at a time, on every target (draws no second word ahead).
+pub(super) struct Portable;
+
+impl BatchKernel for Portable {
+    #[inline(always)]
+    fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located) {
+        for ((b, k), d) in out.block.iter_mut().zip(out.key.iter_mut()).zip(chunk) {
             (*b, *k) = locate(seed, len, d);
         }
+        out.len = chunk.len().min(CHUNK);
     }
 }
 
@@ -150,12 +179,9 @@ pub(super) const AHEAD: usize = 2;
 /// Ring of located chunks: the `AHEAD` in flight and the one being set.
 const RING: usize = AHEAD + 1;
 
-/// Located chunk: block indices, bit keys, and how many are valid.
-type Located = ([usize; CHUNK], [u64; CHUNK], usize);
-
 /// Add `digests`: locate and prefetch chunk `j + AHEAD` while setting chunk `j`.
 #[inline(always)]
-pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
+pub(super) fn insert_batch_k<const K: u32, L: BatchKernel>(
     blocks: &mut [Block],
     hashes: u32,
     seed: u64,
@@ -164,34 +190,39 @@ pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
     // A function, not a closure: closures do not inherit the caller's
     // target features, so SIMD locators would not be inlined into them.
     #[inline(always)]
-    fn locate_all<L: LocateChunk>(seed: u64, slot: &mut Located, chunk: &[Digest], blocks: &[Block]) {
-        L::locate_chunk(seed, blocks.len(), chunk, &mut slot.0, &mut slot.1);
-        slot.2 = chunk.len();
-        for &b in &slot.0[..chunk.len()] {
-            if let Some(b) = blocks.get(b) {
-                prefetch(b);
-            }
+    fn locate_all<const K: u32, L: BatchKernel>(
+        seed: u64,
+        slot: &mut Located,
+        chunk: &[Digest],
+        blocks: &[Block],
+    ) {
+        L::locate_chunk::<K>(seed, blocks.len(), chunk, slot);
+        // All CHUNK entries, so the loop unrolls with no branch; entries past
+        // `len` are earlier chunks' blocks (or 0): hinting them is harmless.
+        for &b in &slot.block {
+            prefetch(blocks.as_ptr().wrapping_add(b));
         }
     }
-    let mut ring: [Located; RING] = [([0; CHUNK], [0; CHUNK], 0); RING];
+    let mut ring = [Located::EMPTY; RING];
     let mut chunks = digests.chunks(CHUNK);
     let mut located = 0;
     for slot in ring.iter_mut().take(AHEAD) {
         let Some(c) = chunks.next() else { break };
-        locate_all::<L>(seed, slot, c, blocks);
+        locate_all::<K, L>(seed, slot, c, blocks);
         located += 1;
     }
     let mut set = 0;
     while set < located {
         if let Some(c) = chunks.next() {
-            locate_all::<L>(seed, &mut ring[located % RING], c, blocks);
+            locate_all::<K, L>(seed, &mut ring[located % RING], c, blocks);
             located += 1;
         }
-        let (block, key, n) = &ring[set % RING];
-        for (&block, &key) in block[..*n].iter().zip(&key[..*n]) {
+        let l = &ring[set % RING];
+        let n = l.len;
+        for ((&block, &key), &key2) in l.block[..n].iter().zip(&l.key[..n]).zip(&l.key2[..n]) {
             // `block` < len by the multiply-shift reduction; `get_mut` keeps it panic-free.
             if let Some(b) = blocks.get_mut(block) {
-                set_bits::<K>(b, key, hashes);
+                L::set_bits::<K>(b, key, key2, hashes);
             }
         }
         set += 1;
@@ -199,7 +230,7 @@ pub(super) fn insert_batch_k<const K: u32, L: LocateChunk>(
 }
 
 /// Expands to a `match` on the hash count calling `$f::<K>` (or
-/// `$f::<K, $l>` with a [`LocateChunk`]) with a constant `K` for every count
+/// `$f::<K, $l>` with a [`BatchKernel`]) with a constant `K` for every count
 /// up to 16 (and `K = 0`, the runtime count, otherwise), so the bit loop
 /// unrolls.
 macro_rules! dispatch_k {
@@ -293,10 +324,7 @@ impl BlockedBloom {
             accel.insert_batch(blocks, hashes, seed, digests);
             return;
         }
-        dispatch_k!(
-            hashes,
-            insert_batch_k[ScalarLocate](blocks, hashes, seed, digests)
-        );
+        dispatch_k!(hashes, insert_batch_k[Portable](blocks, hashes, seed, digests));
     }
 
     /// Whether the digest may have been added.
@@ -396,7 +424,7 @@ mod tests {
     /// Every batch-insert path this CPU can run, named.
     fn paths() -> Vec<(String, InsertPath)> {
         let portable: InsertPath =
-            Box::new(|b, h, s, d| dispatch_k!(h, insert_batch_k[ScalarLocate](b, h, s, d)));
+            Box::new(|b, h, s, d| dispatch_k!(h, insert_batch_k[Portable](b, h, s, d)));
         #[allow(unused_mut)]
         let mut v = vec![("portable".to_owned(), portable)];
         #[cfg(target_arch = "x86_64")]

@@ -94,10 +94,9 @@ impl StoreConfig {
     }
 
     /// The blocked-Bloom geometry of one window.
+    /// (Computed once when the configuration is validated.)
     pub fn geometry(&self) -> BloomGeometry {
-        // Validated at build time, so this cannot fail; fall back to one block.
-        BloomGeometry::for_target(self.capacity, self.target_fpp)
-            .unwrap_or(BloomGeometry { blocks: 1, hashes: 1 })
+        self.geometry
     }
 
     /// How many windows the budget retains: `budget / blocked-Bloom window bytes`.
