@@ -275,6 +275,18 @@ impl BlockedBloom {
         }
     }
 
+    /// Empty this filter in place for a new window seeded `seed`, keeping
+    /// its memory (heap or allocator's); `false`, and unchanged, if its
+    /// shape is not `geometry`.
+    pub(crate) fn reset(&mut self, geometry: BloomGeometry, seed: u64) -> bool {
+        if self.geometry() != geometry {
+            return false;
+        }
+        self.memory.blocks_mut().fill(Block::default());
+        self.seed = seed;
+        true
+    }
+
     /// Rebuild from stored parts (already validated by the caller).
     pub(crate) fn from_parts(blocks: Vec<Block>, hashes: u32, seed: u64) -> Self {
         BlockedBloom {

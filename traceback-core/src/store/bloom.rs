@@ -99,6 +99,9 @@ impl WindowFilter for BlockedBloom {
     fn create(config: &StoreConfig, seq: u64, alloc: Option<&dyn FilterAllocator>) -> Self {
         BlockedBloom::new_in(config.geometry(), window_seed(config.seed(), seq), alloc)
     }
+    fn recycle(&mut self, config: &StoreConfig, seq: u64) -> bool {
+        BlockedBloom::reset(self, config.geometry(), window_seed(config.seed(), seq))
+    }
     #[inline]
     fn insert(&mut self, d: &Digest) {
         BlockedBloom::insert(self, d);

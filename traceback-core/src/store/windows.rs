@@ -27,6 +27,14 @@ pub(crate) trait WindowFilter: Send {
     /// A fresh filter for window number `seq`, in memory from `alloc` when
     /// the filter can use it.
     fn create(config: &StoreConfig, seq: u64, alloc: Option<&dyn FilterAllocator>) -> Self;
+    /// Make this filter (of an evicted window) the empty filter of window
+    /// number `seq`, in place, keeping its memory; `false` when it cannot (a
+    /// different shape), and the caller creates a new one. Recycling spares
+    /// the allocator and the page faults of fresh memory at every rotation.
+    fn recycle(&mut self, config: &StoreConfig, seq: u64) -> bool {
+        let _ = (config, seq);
+        false
+    }
     /// Add one digest.
     fn insert(&mut self, d: &Digest);
     /// Add several digests.
@@ -184,6 +192,7 @@ impl<F: WindowFilter> Windows<F> {
     }
 
     fn open(&mut self, at: Timestamp, slot_end: Timestamp) {
+        let mut spare = None;
         while self.windows.len() >= self.max_windows {
             match self.windows.pop_front() {
                 Some(old) => {
@@ -194,12 +203,15 @@ impl<F: WindowFilter> Windows<F> {
                             h.start = after.min(h.end);
                         }
                     }
+                    spare = Some(old.filter);
                 }
                 None => break,
             }
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        let recycled = spare.and_then(|mut f| f.recycle(&self.config, seq).then_some(f));
+        let filter = recycled.unwrap_or_else(|| F::create(&self.config, seq, self.alloc.as_deref()));
         self.windows.push_back(Window {
             seq,
             span: TimeRange::at(at),
@@ -207,7 +219,7 @@ impl<F: WindowFilter> Windows<F> {
             count: 0,
             sealed: false,
             sealed_fpp: 0.0,
-            filter: F::create(&self.config, seq, self.alloc.as_deref()),
+            filter,
         });
     }
 
