@@ -14,7 +14,8 @@ use traceback_net::center::{self, AwaitReport, CenterConfig, TokenHash};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// TOML configuration (listen, db_path, federation_secret_file, [[isp]] entries).
+    /// TOML configuration (listen, db_path, federation_secret_file, [[isp]] entries);
+    /// required unless --hash-token is given.
     #[arg(long, value_name = "FILE", required_unless_present = "hash_token")]
     config: Option<PathBuf>,
     /// Print the token hash for a config file and exit.
@@ -23,9 +24,19 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(t) = args.hash_token {
+        // The same rule as the config's `token`.
+        anyhow::ensure!(
+            t.len() >= 16,
+            "a token needs at least 16 characters, got {}",
+            t.len()
+        );
         println!("{}", TokenHash::of_token(&t).to_hex());
         return Ok(());
     }
@@ -39,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
     let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let config = CenterConfig::from_toml(&text, &base)?;
     // Interconnects poll GET /v1/jobs and answer with POST /v1/reports.
-    let shutdown = traceback_net::shutdown::ctrl_c();
+    let shutdown = traceback_net::shutdown::signal();
     center::run(config, Arc::new(AwaitReport), shutdown).await?;
     Ok(())
 }

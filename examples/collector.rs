@@ -1,7 +1,7 @@
 //! `collector --config FILE`: Collector: replays capture files into a digest store and answers its control's queries.
 //!
 //! A thin main over `traceback_net::collector`: parse arguments, set up
-//! logging, run until Ctrl-C.
+//! logging, run until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
@@ -13,7 +13,7 @@ use traceback_net::collector::{self, CollectorConfig};
 #[command(
     version,
     about = "Collector: replays capture files into a digest store and answers its control's queries.",
-    long_about = "Reads the capture files named in the config (pcap or pcapng), digests every packet with the federation's keyed BLAKE3 profile into a windowed Bloom store, and answers digest queries from the ISP's control over TCP. The store is written to its state file periodically and on Ctrl-C, and reloaded on start. Config format: docs/examples/collector.toml. Logs: RUST_LOG (default info)."
+    long_about = "Reads the capture files named in the config (pcap or pcapng), digests every packet with the federation's keyed BLAKE3 profile into a windowed Bloom store, and answers digest queries from the ISP's control over TCP. The store is written to its state file periodically and on Ctrl-C or SIGTERM, and reloaded on start. Config format: docs/examples/collector.toml. Logs: RUST_LOG (default info)."
 )]
 struct Args {
     /// The TOML config file (paths in it are relative to the file).
@@ -22,7 +22,11 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config =
         CollectorConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
-    let shutdown = traceback_net::shutdown::ctrl_c();
+    let shutdown = traceback_net::shutdown::signal();
     collector::run(config, shutdown).await?;
     Ok(())
 }

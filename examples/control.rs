@@ -1,7 +1,7 @@
 //! `control --config FILE`: Control: runs one ISP's trace algorithm over its collectors for its interconnect.
 //!
 //! A thin main over `traceback_net::control`: parse arguments, set up
-//! logging, run until Ctrl-C.
+//! logging, run until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
@@ -22,7 +22,11 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config =
         ControlNetConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
-    let shutdown = traceback_net::shutdown::ctrl_c();
+    let shutdown = traceback_net::shutdown::signal();
     control::run(config, shutdown).await?;
     Ok(())
 }

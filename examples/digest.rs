@@ -6,7 +6,9 @@
 //! ```
 //!
 //! - `ts` is the capture time in integer nanoseconds since the Unix epoch
-//!   (exact; divide by 1e9 for seconds);
+//!   (exact, divide by 1e9 for seconds; a timestamp the file cannot give
+//!   exactly, before 1970, beyond 2554 or with a pcap fraction of a second
+//!   too large, is clamped or carried and counted in the summary);
 //! - `verdict` is `Verdict::as_str` (`ok`, `fragment`, `not_ip`, ...);
 //! - `digest` is the 128-bit keyed digest in hex (`DigestProfile::V1`,
 //!   `Blake3Digester`), or `null` when the frame is not digested.
@@ -14,14 +16,16 @@
 //! The federation secret comes from `--secret` (64 hex digits) or
 //! `--passphrase`; without either, the development passphrase
 //! `traceback-sdk development` is used (never in production: anyone can
-//! compute those digests). One summary line per file goes to stderr; the exit
-//! code is 1 if any file could not be read to its end (truncated, malformed,
-//! unreadable), after every other file has been processed.
+//! compute those digests). One summary line per file goes to stderr, with
+//! the inconsistencies the reader tolerated and counted; the exit code is 1
+//! if any file could not be read to its end (truncated, malformed,
+//! unreadable), after every other file has been processed. A closed stdout
+//! (`digest ... | head`) ends the program quietly.
 
 use anyhow::Context as _;
 use clap::Parser;
 use std::collections::BTreeMap;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use traceback_core::capture::CaptureReader;
 use traceback_core::digest::{Blake3Digester, DigestProfile, Digester, FederationSecret};
@@ -43,7 +47,20 @@ struct Args {
     files: Vec<PathBuf>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        // The reader of our output went away (`| head`): not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>().map(std::io::Error::kind)
+                == Some(ErrorKind::BrokenPipe) =>
+        {
+            std::process::ExitCode::SUCCESS
+        }
+        r => traceback_net::report::exit(r.map_err(Into::into)),
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let secret = match (&args.secret, &args.passphrase) {
         (Some(hex), _) => FederationSecret::from_hex(hex).context("--secret needs 64 hex digits")?,
@@ -60,10 +77,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     out.flush()?;
-    if failed > 0 {
-        eprintln!("digest: {failed} of {} files failed", args.files.len());
-        std::process::exit(1);
-    }
+    anyhow::ensure!(failed == 0, "{failed} of {} files failed", args.files.len());
     Ok(())
 }
 
@@ -114,13 +128,39 @@ fn digest_file(path: &Path, digester: &Blake3Digester, out: &mut impl Write) -> 
     };
     let info = reader.info();
     let links: Vec<String> = info.link_types().iter().map(ToString::to_string).collect();
+    let links = if links.is_empty() {
+        "none".to_owned()
+    } else {
+        links.join(" + ")
+    };
     let counts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
-    let snaplen = info.snaplen().map_or("-".to_owned(), |s| s.to_string());
+    let counts = if counts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", counts.join(", "))
+    };
+    let snaplen = info.snaplen().map_or("none".to_owned(), |s| s.to_string());
+    let st = reader.stats();
+    let tolerated: Vec<String> = [
+        (st.ts_out_of_range, "timestamps not exact (clamped or carried)"),
+        (st.caplen_over_snaplen, "records longer than the snaplen"),
+        (
+            st.orig_len_below_caplen,
+            "original lengths below the captured length (raised)",
+        ),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let tolerated = if tolerated.is_empty() {
+        String::new()
+    } else {
+        format!("; tolerated: {}", tolerated.join(", "))
+    };
     eprintln!(
-        "{name}: {packets} packets, {digested} digested ({}); {}, link {}, snaplen {snaplen}",
-        counts.join(", "),
+        "{name}: {packets} packets, {digested} digested{counts}; {}, link {links}, snaplen {snaplen}{tolerated}",
         info.format.as_str(),
-        links.join(" + "),
     );
     match end {
         None => Ok(true),

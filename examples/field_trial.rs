@@ -7,7 +7,7 @@
 
 use clap::Parser;
 use std::path::PathBuf;
-use traceback_net::field_trial::{run, FieldTrialConfig};
+use traceback_net::field_trial::{self, FieldTrialConfig};
 
 /// Stand up the 2009 traceback field trial over loopback and trace a spoofed SYN flood.
 ///
@@ -24,7 +24,7 @@ use traceback_net::field_trial::{run, FieldTrialConfig};
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// Number of ISPs: 15 is the 2009 trial, 6-14 its first ISPs, more a generated topology.
+    /// Number of ISPs: 15 is the 2009 trial, 6-14 its first ISPs, 20-4096 a generated topology.
     #[arg(long, default_value_t = 15)]
     isps: usize,
     /// Seed of the data plane (addresses, background traffic, clock skews).
@@ -54,7 +54,11 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -80,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
             println!("[{:>8.1} s] {}", e.at_ms / 1000.0, e.what);
         }
     };
-    let report = run(&config, &mut progress).await?;
+    let report = field_trial::run(&config, &mut progress).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

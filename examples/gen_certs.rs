@@ -1,7 +1,9 @@
-//! `gen_certs --out DIR --asn 64500 --asn 64501 ...`: a development federation
-//! CA and one mutual-TLS certificate per ISP.
+//! `gen_certs --out DIR --asn 64500 --asn 64501 ... [--federation-key FILE]`:
+//! a development federation CA, one mutual-TLS certificate per ISP and,
+//! optionally, a fresh federation secret.
 //!
-//! Writes `ca.pem`, `ca.key` and, per ASN, `as<N>.pem` / `as<N>.key`. Each ISP
+//! Writes `ca.pem`, `ca.key` and, per ASN, `as<N>.pem` / `as<N>.key`; with
+//! `--federation-key`, 32 random bytes as 64 hex digits (never overwriting). Each ISP
 //! certificate names `as<N>.traceback.invalid` and `127.0.0.1`; a peer's ASN is
 //! taken from its certificate. For development and tests only: a real
 //! federation keeps its CA key offline.
@@ -24,14 +26,27 @@ struct Args {
     /// An ISP's AS number (repeat for each ISP), e.g. `--asn 64500 --asn AS64501`.
     #[arg(long = "asn", required = true)]
     asns: Vec<Asn>,
+    /// Also write a fresh random federation secret (the `federation_secret_file`
+    /// of every program) to this file; an existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    federation_key: Option<PathBuf>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().map_err(Into::into))
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let files = traceback_net::tls::write_federation(&args.out, &args.asns)
         .with_context(|| format!("writing certificates to {}", args.out.display()))?;
     for f in files {
         println!("{}", f.display());
+    }
+    if let Some(path) = args.federation_key {
+        traceback_net::secret::write_new(&path)
+            .with_context(|| format!("writing the federation secret to {}", path.display()))?;
+        println!("{}", path.display());
     }
     Ok(())
 }

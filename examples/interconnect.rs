@@ -1,7 +1,7 @@
 //! `interconnect --config FILE`: Interconnect: InterTrack between ISPs over mutual TLS; reports paths to the center.
 //!
 //! A thin main over `traceback_net::interconnect`: parse arguments, set up
-//! logging, run until Ctrl-C.
+//! logging, run until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
@@ -22,7 +22,11 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = InterconnectNetConfig::load(&args.config)
         .with_context(|| format!("loading {}", args.config.display()))?;
-    let shutdown = traceback_net::shutdown::ctrl_c();
+    let shutdown = traceback_net::shutdown::signal();
     interconnect::run(config, shutdown).await?;
     Ok(())
 }

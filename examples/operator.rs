@@ -104,7 +104,9 @@ fn time(s: &str) -> anyhow::Result<Timestamp> {
     if let Ok(n) = s.parse::<u64>() {
         return Ok(Timestamp::from_nanos(n));
     }
-    parse_time(s).with_context(|| format!("--seen-at {s:?}: RFC 3339 or nanoseconds"))
+    parse_time(s).with_context(|| {
+        format!("--seen-at {s:?}: neither an RFC 3339 time from 1970-01-01T00:00:00Z on nor nanoseconds since then")
+    })
 }
 
 fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -113,7 +115,11 @@ fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().await.map_err(Into::into))
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let token = match args.token {
         Some(t) => t,

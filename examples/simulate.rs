@@ -5,12 +5,13 @@
 //! cargo run --release --example simulate -- --ases 300 --deploy top:5 --seeds 5 --json
 //! ```
 
+use anyhow::Context;
 use clap::Parser;
 use std::time::Instant;
 use traceback_core::control::ControlConfig;
 use traceback_core::sim::report::table;
 use traceback_core::sim::scenario::{
-    run, summarize, Captures, Participation, ScenarioConfig, StoreChoice, TopologyChoice,
+    self as scenario, summarize, Captures, Participation, ScenarioConfig, StoreChoice, TopologyChoice,
 };
 use traceback_core::Asn;
 
@@ -68,7 +69,11 @@ struct Args {
     json: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    traceback_net::report::exit(run().map_err(Into::into))
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let topology = match (args.ases, args.preset.as_str()) {
         (Some(n), _) => TopologyChoice::Generated(n),
@@ -95,7 +100,14 @@ fn main() -> anyhow::Result<()> {
     };
     let mut runs = Vec::new();
     let mut wall = Vec::new();
-    for seed in args.first_seed..args.first_seed + args.seeds {
+    anyhow::ensure!(args.seeds > 0, "--seeds must be at least 1");
+    let end = args.first_seed.checked_add(args.seeds).with_context(|| {
+        format!(
+            "--first-seed {} + --seeds {} overflows u64",
+            args.first_seed, args.seeds
+        )
+    })?;
+    for seed in args.first_seed..end {
         let cfg = ScenarioConfig {
             topology: topology.clone(),
             seed,
@@ -113,7 +125,7 @@ fn main() -> anyhow::Result<()> {
             ..ScenarioConfig::default()
         };
         let started = Instant::now();
-        let r = run(&cfg, captures)?;
+        let r = scenario::run(&cfg, captures)?;
         wall.push(started.elapsed().as_secs_f64() * 1000.0);
         if !args.json {
             eprintln!(

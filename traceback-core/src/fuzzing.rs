@@ -98,3 +98,24 @@ pub fn frame_decoder(data: &[u8]) -> bool {
     assert_eq!(encode_frame(&twice).expect("encodes again"), again);
     true
 }
+
+/// Read `data` as a saved [`WindowedBloomStore`](crate::store::WindowedBloomStore)
+/// (`docs/storage.md`); a store that loads must save to bytes that load to
+/// the same store, and saving that gives the same bytes again. Returns
+/// whether it loaded.
+pub fn store_reader(data: &[u8]) -> bool {
+    use crate::store::{DigestStore, WindowedBloomStore};
+    let Ok(store) = WindowedBloomStore::read_from(data) else {
+        return false;
+    };
+    let mut saved = Vec::new();
+    store.write_to(&mut saved).expect("a loaded store saves");
+    let back = WindowedBloomStore::read_from(saved.as_slice()).expect("a saved store loads");
+    assert_eq!(back.windows(), store.windows());
+    assert_eq!(back.stats(), store.stats());
+    assert_eq!(back.fingerprint(), store.fingerprint());
+    let mut again = Vec::new();
+    back.write_to(&mut again).expect("saves again");
+    assert_eq!(again, saved, "saving is stable");
+    true
+}

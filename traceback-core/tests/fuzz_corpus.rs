@@ -73,6 +73,65 @@ fn frame_decoder_corpus() {
     assert!(decoded >= 3, "{decoded} of {} seeds decode", seeds.len());
 }
 
+#[test]
+fn store_reader_corpus() {
+    let seeds = seeds("store_reader");
+    let loaded = seeds.iter().filter(|(_, b)| fuzzing::store_reader(b)).count();
+    // The valid stores (current version with and without a fingerprint,
+    // version 1) load; the cut and altered ones do not.
+    assert!(
+        loaded >= 3 && loaded < seeds.len(),
+        "{loaded} of {} seeds load",
+        seeds.len()
+    );
+}
+
+/// Small saved stores seeding `store_reader`: (name, bytes).
+fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use traceback_core::digest::{Blake3Digester, FederationSecret};
+    use traceback_core::store::{DigestStore, StoreConfig, WindowedBloomStore};
+    use traceback_core::{Digest, DigestProfile, Timestamp};
+    let config = StoreConfig::builder()
+        .capacity(40)
+        .target_fpp(0.01)
+        .window_span(std::time::Duration::from_millis(100))
+        .memory_budget_bytes(256)
+        .seed(3)
+        .build()
+        .unwrap();
+    let save = |s: &WindowedBloomStore| {
+        let mut v = Vec::new();
+        s.write_to(&mut v).unwrap();
+        v
+    };
+    let empty = save(&WindowedBloomStore::new(config));
+    let mut s = WindowedBloomStore::new(config);
+    for i in 0..90u8 {
+        s.insert(&Digest([i; 16]), Timestamp::from_millis(u64::from(i) * 3));
+    }
+    let plain = save(&s);
+    let d = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("fuzz")).unwrap();
+    s.set_fingerprint(Some(d.fingerprint()));
+    let tagged = save(&s);
+    // The same store as format version 1 wrote it (no fingerprint field).
+    let mut v1 = plain[..116].to_vec();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let crc = crc32fast::hash(&v1);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    v1.extend_from_slice(&plain[136..]);
+    let mut flipped = tagged.clone();
+    flipped[150] ^= 0x40;
+    vec![
+        ("empty.store", empty),
+        ("windows.store", plain.clone()),
+        ("fingerprint.store", tagged.clone()),
+        ("version1.store", v1),
+        ("cut-header.store", plain[..60].to_vec()),
+        ("cut-bits.store", tagged[..tagged.len() - 9].to_vec()),
+        ("flipped.store", flipped),
+    ]
+}
+
 /// Files whose first records seed `frame_to_digest`.
 const FRAME_SOURCES: &[&str] = &[
     "zeek_wikipedia.pcap",
@@ -146,6 +205,11 @@ fn regenerate_seed_corpus() {
         if b.len() > 60 {
             fs::write(dir.join(format!("cut-{name}")), &b[..b.len() - 7]).unwrap();
         }
+    }
+    let dir = corpus.join("store_reader");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in store_seeds() {
+        fs::write(dir.join(name), bytes).unwrap();
     }
     let dir = corpus.join("eve_line");
     fs::create_dir_all(&dir).unwrap();

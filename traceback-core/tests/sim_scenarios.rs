@@ -147,3 +147,23 @@ fn false_branches_stay_within_the_spie_bound() {
         "measured {measured} > bound {bound:.2}"
     );
 }
+
+#[test]
+fn unusable_scenarios_are_refused_not_run() {
+    use traceback_core::sim::SimError;
+    let mut cfg = small(1);
+    cfg.control.algorithm = "foo".into();
+    match run(&cfg, captures()) {
+        Err(SimError::Config(e)) => assert!(e.contains("unknown trace algorithm \"foo\""), "{e}"),
+        other => panic!("{:?}", other.map(|r| r.origin_found)),
+    }
+    let mut cfg = small(1);
+    cfg.participation = Participation::List(vec![traceback_core::Asn(1), traceback_core::Asn(2)]);
+    match run(&cfg, captures()) {
+        Err(SimError::Config(e)) => assert!(e.contains("participant AS1 is not in the topology"), "{e}"),
+        other => panic!("{:?}", other.map(|r| r.origin_found)),
+    }
+    let mut cfg = small(1);
+    cfg.victim = Some("99999".into());
+    assert!(matches!(run(&cfg, captures()), Err(SimError::Config(_))));
+}

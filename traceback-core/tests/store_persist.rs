@@ -110,3 +110,51 @@ fn other_versions_and_foreign_data_are_refused() {
     let _ = WindowedBloomStore::read_from(&raw[..100]);
     assert_eq!(s.stats(), before);
 }
+
+#[test]
+fn the_key_fingerprint_is_kept_and_version_1_streams_still_load() {
+    use traceback_core::digest::{Blake3Digester, FederationSecret};
+    use traceback_core::DigestProfile;
+    let (mut s, ds) = filled();
+    let d = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("k")).unwrap();
+    assert_eq!(s.fingerprint(), None);
+    let plain = bytes(&s);
+    assert_eq!(
+        WindowedBloomStore::read_from(plain.as_slice())
+            .unwrap()
+            .fingerprint(),
+        None
+    );
+    s.set_fingerprint(Some(d.fingerprint()));
+    let tagged = bytes(&s);
+    assert_eq!(plain.len(), tagged.len());
+    let back = WindowedBloomStore::read_from(tagged.as_slice()).unwrap();
+    assert_eq!(back.fingerprint(), Some(d.fingerprint()));
+    assert_eq!(bytes(&back), tagged);
+
+    // The same store in format version 1 (as written before fingerprints): a
+    // 120-byte header without the fingerprint field.
+    let mut v1 = plain[..116].to_vec();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let crc = crc32fast::hash(&v1);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    v1.extend_from_slice(&plain[136..]);
+    let old = WindowedBloomStore::read_from(v1.as_slice()).unwrap();
+    assert_eq!(old.fingerprint(), None);
+    assert_eq!(old.windows(), s.windows());
+    let all = TimeRange::new(Timestamp::EPOCH, Timestamp::from_secs(10));
+    assert!(ds.iter().all(|x| old.query(x, all) == s.query(x, all)));
+    // Loading and saving it again writes the current version.
+    assert_eq!(bytes(&old), plain);
+
+    // Header flags this version does not know are refused.
+    let mut odd = plain.clone();
+    odd[10] = 0x80;
+    let body_end = 132;
+    let crc = crc32fast::hash(&odd[..body_end]);
+    odd[body_end..body_end + 4].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(odd.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("flags")
+    ));
+}

@@ -20,6 +20,8 @@ pub mod conn;
 pub mod control;
 pub mod interconnect;
 pub mod limits;
+pub mod report;
+pub mod secret;
 pub mod server;
 pub mod shutdown;
 pub mod tls;

@@ -274,6 +274,12 @@ impl TlsIdentity {
         })
     }
 
+    /// Whether this identity's own certificate names `asn` (peers check it
+    /// against the ASN of the Hello).
+    pub fn names_asn(&self, asn: Asn) -> bool {
+        self.chain.first().is_some_and(|c| cert_names_asn(c, asn))
+    }
+
     /// A server configuration that requires a client certificate from the federation CA.
     pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
         let verifier = WebPkiClientVerifier::builder_with_provider(self.roots.clone(), crypto())

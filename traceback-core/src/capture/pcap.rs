@@ -100,6 +100,9 @@ pub(crate) fn next<R: Read>(
     src.exact_vec(buf, caplen as usize, "pcap record data")?;
     // u32 seconds * 1e9 + a u32 fraction * 1000 fits in u64.
     let nanos = secs * 1_000_000_000 + if st.nanos { frac } else { frac * 1000 };
+    if frac >= if st.nanos { 1_000_000_000 } else { 1_000_000 } {
+        stats.ts_out_of_range += 1;
+    }
     let raw = RawRecord {
         ts: Timestamp::from_nanos(nanos),
         link: st.link,

@@ -191,7 +191,13 @@ pub(crate) fn next<R: Read>(
             )));
         };
         let ts = match ts_units {
-            Some(u) => to_timestamp(u, ifc.ts_resolution, ifc.ts_offset_secs),
+            Some(u) => {
+                let (ts, exact) = to_timestamp(u, ifc.ts_resolution, ifc.ts_offset_secs);
+                if !exact {
+                    stats.ts_out_of_range += 1;
+                }
+                ts
+            }
             None => Timestamp::EPOCH,
         };
         let raw = RawRecord {
@@ -252,8 +258,8 @@ fn ts_res_from_byte(r: u8, ifc: &mut InterfaceInfo) {
 }
 
 /// Timestamp units of `resolution` plus an offset in seconds, clamped to
-/// the representable range.
-fn to_timestamp(units: u64, (base, exp): (u8, u8), offset_secs: i64) -> Timestamp {
+/// the representable range; `false` when it had to be clamped.
+fn to_timestamp(units: u64, (base, exp): (u8, u8), offset_secs: i64) -> (Timestamp, bool) {
     let units = u128::from(units);
     let nanos: u128 = if base == 2 {
         if exp >= 128 {
@@ -272,7 +278,11 @@ fn to_timestamp(units: u64, (base, exp): (u8, u8), offset_secs: i64) -> Timestam
     let total = i128::try_from(nanos)
         .unwrap_or(i128::MAX)
         .saturating_add(i128::from(offset_secs) * 1_000_000_000);
-    Timestamp::from_nanos(u64::try_from(total.max(0)).unwrap_or(u64::MAX))
+    match u64::try_from(total) {
+        Ok(n) => (Timestamp::from_nanos(n), true),
+        Err(_) if total < 0 => (Timestamp::EPOCH, false),
+        Err(_) => (Timestamp::MAX, false),
+    }
 }
 
 #[cfg(test)]
@@ -281,14 +291,21 @@ mod unit {
 
     #[test]
     fn resolutions() {
-        assert_eq!(to_timestamp(1_500_000, (10, 6), 0).as_nanos(), 1_500_000_000);
-        assert_eq!(to_timestamp(7, (10, 9), 0).as_nanos(), 7);
-        assert_eq!(to_timestamp(123_456, (10, 12), 0).as_nanos(), 123);
-        assert_eq!(to_timestamp(3, (2, 1), 0).as_nanos(), 1_500_000_000);
-        assert_eq!(to_timestamp(1 << 20, (2, 20), 10).as_nanos(), 11_000_000_000);
-        assert_eq!(to_timestamp(5, (10, 0), -10).as_nanos(), 0);
-        assert_eq!(to_timestamp(u64::MAX, (10, 0), i64::MAX), Timestamp::MAX);
-        assert_eq!(to_timestamp(u64::MAX, (10, 127), 0).as_nanos(), 0);
-        assert_eq!(to_timestamp(u64::MAX, (2, 127), 0).as_nanos(), 0);
+        let ns = |u, r, o| to_timestamp(u, r, o).0.as_nanos();
+        assert_eq!(ns(1_500_000, (10, 6), 0), 1_500_000_000);
+        assert_eq!(ns(7, (10, 9), 0), 7);
+        assert_eq!(ns(123_456, (10, 12), 0), 123);
+        assert_eq!(ns(3, (2, 1), 0), 1_500_000_000);
+        assert_eq!(ns(1 << 20, (2, 20), 10), 11_000_000_000);
+        assert!(to_timestamp(1 << 20, (2, 20), 10).1);
+        // Before 1970 or beyond u64 nanoseconds: clamped, and said so.
+        assert_eq!(to_timestamp(5, (10, 0), -10), (Timestamp::EPOCH, false));
+        assert_eq!(to_timestamp(u64::MAX, (10, 0), i64::MAX), (Timestamp::MAX, false));
+        assert_eq!(
+            to_timestamp(u64::MAX, (10, 9), 0),
+            (Timestamp::from_nanos(u64::MAX), true)
+        );
+        assert_eq!(to_timestamp(u64::MAX, (10, 127), 0).0.as_nanos(), 0);
+        assert_eq!(to_timestamp(u64::MAX, (2, 127), 0).0.as_nanos(), 0);
     }
 }

@@ -95,6 +95,10 @@ pub struct CaptureStats {
     pub orig_len_below_caplen: u64,
     /// pcapng blocks skipped (unknown types, statistics, name resolution...).
     pub skipped_blocks: u64,
+    /// Records whose timestamp is not exact: a pcap fraction of one second
+    /// or more (carried into the seconds), or a time before 1970 or beyond
+    /// the year 2554 (clamped to the nearest representable nanosecond).
+    pub ts_out_of_range: u64,
 }
 
 /// A record found by a format reader: where its bytes lie in the buffer.

@@ -182,7 +182,8 @@ fn inconsistent_lengths_are_tolerated_and_counted() {
             records: 2,
             caplen_over_snaplen: 2,
             orig_len_below_caplen: 1,
-            skipped_blocks: 0
+            skipped_blocks: 0,
+            ts_out_of_range: 0,
         }
     );
 }
@@ -368,4 +369,35 @@ fn real_format_variants() {
     let rec = r.next_record().unwrap().unwrap();
     // capinfos: first packet 2010-01-05 15:41:16.285 (1262705276.285...)
     assert_eq!(rec.ts.as_secs(), 1_262_705_276);
+}
+
+#[test]
+fn timestamps_that_are_not_exact_are_counted() {
+    // Microsecond pcap: a fraction of 0xffffffff us is 4294 s, not a fraction.
+    let f = pcap_file(
+        0xa1b2c3d4,
+        false,
+        0,
+        1,
+        &[(10, 999_999, A, 5), (10, 0xffff_ffff, A, 5)],
+        false,
+    );
+    let mut r = CaptureReader::new(Cursor::new(&f)).unwrap();
+    while r.next_record().unwrap().is_some() {}
+    assert_eq!(r.stats().ts_out_of_range, 1);
+    // pcapng: a negative offset before 1970, and the largest timestamp at
+    // second resolution, are clamped and counted; an exact one is not.
+    let mut f = shb(false);
+    f.extend(idb(false, 1, 0, Some(0), Some(-100)));
+    f.extend(epb(false, 0, 5, A, 5));
+    f.extend(epb(false, 0, 1_000, A, 5));
+    f.extend(idb(false, 1, 0, Some(0), None));
+    f.extend(epb(false, 1, u64::MAX, A, 5));
+    let mut r = CaptureReader::new(Cursor::new(&f)).unwrap();
+    let mut ts = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        ts.push(rec.ts);
+    }
+    assert_eq!(ts, [Timestamp::EPOCH, Timestamp::from_secs(900), Timestamp::MAX]);
+    assert_eq!(r.stats().ts_out_of_range, 2);
 }

@@ -73,6 +73,12 @@ impl Blake3Digester {
         &self.key
     }
 
+    /// The fingerprint of this digester's key and profile (what a store
+    /// records to be recognised under another key later).
+    pub fn fingerprint(&self) -> super::DigestFingerprint {
+        super::DigestFingerprint::of(&self.key, &self.profile)
+    }
+
     /// The multi-lane hasher in use (its backend tells which SIMD path runs).
     pub fn hasher(&self) -> &SingleBlockHasher {
         &self.hasher

@@ -21,6 +21,12 @@ impl FederationSecret {
         Ok(FederationSecret(b))
     }
 
+    /// The 64 hex digits [`FederationSecret::from_hex`] reads back (to write
+    /// a secret file; whoever holds them can compute the federation's digests).
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
     /// From a passphrase (development and tests; production uses random bytes).
     pub fn from_passphrase(pass: &str) -> Self {
         FederationSecret(blake3::derive_key(

@@ -13,12 +13,14 @@
 //! `docs/digest.md` specifies the exact byte layout.
 
 mod blake3_digester;
+mod fingerprint;
 mod key;
 pub mod lanes;
 mod profile;
 mod value;
 
 pub use blake3_digester::Blake3Digester;
+pub use fingerprint::DigestFingerprint;
 pub use key::{DigestKey, FederationSecret};
 pub use profile::{DigestAlgorithm, DigestProfile, FlowLabelPolicy, ProfileError, TunnelPolicy};
 pub use value::{Digest, ParseDigestError};

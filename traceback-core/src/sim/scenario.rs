@@ -256,7 +256,11 @@ pub const SIM_EPOCH: Timestamp = Timestamp::from_secs(1_259_193_600);
 fn resolve(g: &AsGraph, name: &str) -> Result<usize, SimError> {
     g.index_of_name(name)
         .or_else(|| name.parse::<Asn>().ok().and_then(|a| g.index_of(a)))
-        .ok_or_else(|| SimError::Config(format!("no ISP named {name:?} in the topology")))
+        .ok_or_else(|| {
+            SimError::Config(format!(
+                "no ISP named {name:?} in the topology (give a name such as ISP-A, or an AS number such as 64499 or AS64499)"
+            ))
+        })
 }
 
 /// Pick attacker, spoofed and victim ISPs.
@@ -515,6 +519,14 @@ pub fn replay(
 /// Run one scenario: replay its traffic, trace one attack packet from the
 /// victim's IDS alert across the participating ISPs, evaluate the answer.
 pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, SimError> {
+    let registry = Arc::new(AlgorithmRegistry::with_builtins());
+    if !registry.contains(&cfg.control.algorithm) {
+        return Err(SimError::Config(format!(
+            "unknown trace algorithm {:?} (known: {})",
+            cfg.control.algorithm,
+            registry.names().collect::<Vec<_>>().join(", ")
+        )));
+    }
     let Replayed {
         graph,
         attacker,
@@ -552,7 +564,14 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
     let mut members: BTreeSet<usize> = match &cfg.participation {
         Participation::All => (0..graph.len()).collect(),
         Participation::Top(k) => graph.top_by_cone(*k).into_iter().collect(),
-        Participation::List(asns) => asns.iter().filter_map(|a| graph.index_of(*a)).collect(),
+        Participation::List(asns) => asns
+            .iter()
+            .map(|a| {
+                graph
+                    .index_of(*a)
+                    .ok_or_else(|| SimError::Config(format!("participant {a} is not in the topology")))
+            })
+            .collect::<Result<_, _>>()?,
     };
     members.insert(victim);
     let traceability = match cfg.participation {
@@ -562,7 +581,6 @@ pub fn run(cfg: &ScenarioConfig, captures: Captures<'_>) -> Result<RunResult, Si
 
     // The trace: one interconnect per participating ISP, each with its
     // control over its own collectors.
-    let registry = Arc::new(AlgorithmRegistry::with_builtins());
     let trace_start = arrived.saturating_add(Duration::from_secs(1));
     let mut fed = Federation::new(cfg.seed, LinkModel::default(), trace_start);
     let mut controls: Vec<(Asn, SharedControl)> = Vec::new();

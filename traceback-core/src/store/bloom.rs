@@ -6,7 +6,7 @@ use super::memory::FilterAllocator;
 use super::persist::{self, PersistError};
 use super::windows::{WindowFilter, Windows};
 use super::{DigestStore, QueryAnswer, StoreStats, WindowInfo};
-use crate::digest::Digest;
+use crate::digest::{Digest, DigestFingerprint};
 use crate::time::{TimeRange, Timestamp};
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct WindowedBloomStore {
     pub(crate) windows: Windows<BlockedBloom>,
+    /// Which key and profile the digests were made with, when the owner said.
+    pub(crate) fingerprint: Option<DigestFingerprint>,
 }
 
 impl WindowedBloomStore {
@@ -30,6 +32,7 @@ impl WindowedBloomStore {
     pub fn new(config: StoreConfig) -> Self {
         WindowedBloomStore {
             windows: Windows::new(config),
+            fingerprint: None,
         }
     }
 
@@ -40,7 +43,25 @@ impl WindowedBloomStore {
     pub fn with_allocator(config: StoreConfig, alloc: Arc<dyn FilterAllocator>) -> Self {
         let mut windows = Windows::new(config);
         windows.alloc = Some(alloc);
-        WindowedBloomStore { windows }
+        WindowedBloomStore {
+            windows,
+            fingerprint: None,
+        }
+    }
+
+    /// Record which digest key and profile this store's digests are made
+    /// with ([`Blake3Digester::fingerprint`](crate::digest::Blake3Digester::fingerprint)).
+    /// It is saved by [`WindowedBloomStore::write_to`], so whoever loads the
+    /// store can refuse one made under another key (its digests would never
+    /// match); the store itself does not use it.
+    pub fn set_fingerprint(&mut self, fingerprint: Option<DigestFingerprint>) {
+        self.fingerprint = fingerprint;
+    }
+
+    /// The recorded key and profile fingerprint, if any (`None` also for
+    /// stores saved in format version 1, which had none).
+    pub fn fingerprint(&self) -> Option<DigestFingerprint> {
+        self.fingerprint
     }
 
     /// The configuration.

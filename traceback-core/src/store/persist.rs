@@ -1,7 +1,8 @@
 //! The byte format of a saved [`WindowedBloomStore`] (`docs/storage.md`).
 //!
-//! All integers little-endian. A stream is a header (magic, version,
-//! configuration, held interval, counters, window count, CRC-32) followed by
+//! All integers little-endian. A stream is a header (magic, version, flags,
+//! configuration, held interval, counters, window count, key fingerprint,
+//! CRC-32) followed by
 //! each window: a window header with its own CRC-32, then its bits with
 //! another CRC-32. The reader checks every CRC and every value before it
 //! allocates or accepts anything, and builds the store only at the end.
@@ -11,14 +12,19 @@ use super::bloom::WindowedBloomStore;
 use super::config::{from_parts, ConfigError};
 use super::geometry::{BLOCK_BITS, BLOCK_BYTES, MAX_HASHES};
 use super::windows::{Counters, Window, WindowFilter, Windows};
+use crate::digest::DigestFingerprint;
 use crate::time::{TimeRange, Timestamp};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 /// The first 8 bytes of a saved store.
 pub const MAGIC: [u8; 8] = *b"TBDSTORE";
-/// The format version this crate writes and reads.
-pub const VERSION: u16 = 1;
+/// The format version this crate writes (it reads this one and version 1,
+/// which had no key fingerprint).
+pub const VERSION: u16 = 2;
+
+/// Header flag: the fingerprint field holds the store's key fingerprint.
+const FLAG_FINGERPRINT: u16 = 1;
 
 /// Why a saved store could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +85,11 @@ impl Section {
     }
 }
 
-const HEADER_LEN: usize = 8 + 2 + 2 + 5 * 8 + 4 + 2 * 8 + 5 * 8 + 4 + 4;
+/// Header of version 1: magic, version, flags, config, held, counters,
+/// window count, CRC.
+const HEADER_LEN_V1: usize = 8 + 2 + 2 + 5 * 8 + 4 + 2 * 8 + 5 * 8 + 4 + 4;
+/// Version 2 adds the 16-byte key fingerprint before the CRC.
+const HEADER_LEN: usize = HEADER_LEN_V1 + 16;
 const WINDOW_HEADER_LEN: usize = 5 * 8 + 4 + 4 + 8 + 8;
 
 pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<(), PersistError> {
@@ -88,7 +98,11 @@ pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<
     let mut h = Section::default();
     h.0.extend_from_slice(&MAGIC);
     h.u16(VERSION);
-    h.u16(0);
+    h.u16(if store.fingerprint.is_some() {
+        FLAG_FINGERPRINT
+    } else {
+        0
+    });
     h.u64(c.window_span_nanos());
     h.u64(c.capacity());
     h.u64(c.target_fpp().to_bits());
@@ -104,6 +118,7 @@ pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<
     h.u64(w.counters.capacity_closes);
     h.u64(w.next_seq);
     h.u32(u32::try_from(w.windows.len()).map_err(|_| PersistError::Invalid("too many windows".into()))?);
+    h.0.extend_from_slice(&store.fingerprint.map_or([0; 16], |f| f.0));
     debug_assert_eq!(h.0.len() + 4, HEADER_LEN);
     h.finish(&mut out)?;
 
@@ -189,26 +204,28 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     let mut version = [0u8; 2];
     input.read_exact(&mut version).map_err(read_err)?;
     let version = u16::from_le_bytes(version);
-    if version != VERSION {
-        return Err(PersistError::UnsupportedVersion(version));
-    }
-    let rest: [u8; HEADER_LEN - 10] = {
-        let mut b = [0u8; HEADER_LEN - 10];
-        input.read_exact(&mut b).map_err(read_err)?;
-        b
+    let header_len = match version {
+        1 => HEADER_LEN_V1,
+        VERSION => HEADER_LEN,
+        v => return Err(PersistError::UnsupportedVersion(v)),
     };
-    let mut whole = Vec::with_capacity(HEADER_LEN);
-    whole.extend_from_slice(&magic);
-    whole.extend_from_slice(&version.to_le_bytes());
-    whole.extend_from_slice(&rest);
-    let (body, crc) = whole.split_at(HEADER_LEN - 4);
+    let mut whole = vec![0u8; header_len];
+    whole[..8].copy_from_slice(&magic);
+    whole[8..10].copy_from_slice(&version.to_le_bytes());
+    input.read_exact(&mut whole[10..]).map_err(read_err)?;
+    let (body, crc) = whole.split_at(header_len - 4);
     if crc32fast::hash(body) != u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]) {
         return Err(PersistError::Checksum {
             section: "header".into(),
         });
     }
     let mut f = Fields(&body[10..]);
-    let _reserved = f.u16();
+    let flags = f.u16();
+    // Version 1 reserved the field (always 0); version 2 knows one flag.
+    let known = if version == 1 { 0 } else { FLAG_FINGERPRINT };
+    if flags & !known != 0 {
+        return Err(invalid(format!("unknown header flags {flags:#06x}")));
+    }
     let span = f.u64();
     let capacity = f.u64();
     let fpp = f64::from_bits(f.u64());
@@ -233,6 +250,16 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     };
     let next_seq = f.u64();
     let count = f.u32() as usize;
+    let fingerprint = if version == 1 {
+        None
+    } else {
+        let fp: [u8; 16] = f.take();
+        match flags & FLAG_FINGERPRINT {
+            0 if fp != [0; 16] => return Err(invalid("a fingerprint without its flag")),
+            0 => None,
+            _ => Some(DigestFingerprint(fp)),
+        }
+    };
     let mut windows = Windows::<BlockedBloom>::new(config);
     if count > windows.max_windows {
         return Err(invalid(format!(
@@ -325,5 +352,5 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     windows.next_seq = next_seq;
     windows.held = held;
     windows.counters = counters;
-    Ok(WindowedBloomStore { windows })
+    Ok(WindowedBloomStore { windows, fingerprint })
 }

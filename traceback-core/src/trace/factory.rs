@@ -114,6 +114,12 @@ impl AlgorithmRegistry {
         self.entries.keys().map(String::as_str)
     }
 
+    /// Whether an algorithm is registered under `name` (case-insensitively,
+    /// surrounding spaces ignored, as [`AlgorithmRegistry::start`] matches).
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(&name.trim().to_ascii_lowercase())
+    }
+
     /// Start a trace with the algorithm called `name`.
     pub fn start(
         &self,

@@ -126,6 +126,12 @@ impl CenterConfig {
             if cfg.isps.iter().any(|e| e.asn.0 == i.asn) {
                 return Err(ConfigError::Invalid(format!("AS{} is listed twice", i.asn)));
             }
+            if let Some(e) = cfg.isps.iter().find(|e| e.token_hash.ct_eq(&token_hash)) {
+                return Err(ConfigError::Invalid(format!(
+                    "AS{} has the same token as {}: the center could not tell them apart",
+                    i.asn, e.asn
+                )));
+            }
             cfg.isps.push(IspEntry {
                 asn: Asn(i.asn),
                 name: i.name.unwrap_or_else(|| format!("AS{}", i.asn)),
@@ -199,6 +205,15 @@ mod tests {
             CenterConfig::from_toml(&bad, dir.path()),
             Err(ConfigError::Invalid(_))
         ));
+        // Two ISPs with one token (here the same token, once hashed): refused.
+        let same = text.replace(
+            "token = \"token-of-isp-b-0123\"",
+            "token = \"token-of-isp-a-0123\"",
+        );
+        match CenterConfig::from_toml(&same, dir.path()) {
+            Err(ConfigError::Invalid(e)) => assert!(e.contains("same token"), "{e}"),
+            other => panic!("{other:?}"),
+        }
         let bad = text.replace("fed.key", "missing.key");
         assert!(matches!(
             CenterConfig::from_toml(&bad, dir.path()),

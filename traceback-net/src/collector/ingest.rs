@@ -45,7 +45,7 @@ impl ReplayClock {
     pub fn now(&self) -> Option<Timestamp> {
         let g = self.last.lock().ok()?;
         let (ts, at) = (*g)?;
-        Some(ts.saturating_add(at.elapsed().mul_f64(self.speed)))
+        Some(ts.saturating_add(scale(at.elapsed(), self.speed)))
     }
 }
 
@@ -85,19 +85,31 @@ pub(super) fn ingest(
     summary
 }
 
+/// `d * factor`, saturating at `Duration::MAX` (never panics, whatever the
+/// factor: a NaN or negative one gives zero).
+fn scale(d: Duration, factor: f64) -> Duration {
+    let secs = d.as_secs_f64() * factor;
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+}
+
 /// Sleep until the packet at `ts` is due, in slices so cancellation is prompt.
+/// A due time beyond what the clock can represent waits until cancelled.
 fn wait_for(ts: Timestamp, speed: f64, pace: &mut Option<(Timestamp, Instant)>, cancel: &CancellationToken) {
     if speed <= 0.0 {
         return;
     }
     let (t0, w0) = *pace.get_or_insert((ts, Instant::now()));
-    let due = w0 + ts.saturating_duration_since(t0).div_f64(speed);
+    let due = w0.checked_add(scale(ts.saturating_duration_since(t0), 1.0 / speed));
     loop {
         let now = Instant::now();
-        if now >= due || cancel.is_cancelled() {
+        if due.is_some_and(|d| now >= d) || cancel.is_cancelled() {
             return;
         }
-        std::thread::sleep((due - now).min(Duration::from_millis(50)));
+        let left = due.map_or(Duration::MAX, |d| d - now);
+        std::thread::sleep(left.min(Duration::from_millis(50)));
     }
 }
 

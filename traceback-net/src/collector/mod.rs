@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use traceback_core::digest::{Blake3Digester, FederationSecret};
+use traceback_core::digest::{Blake3Digester, DigestFingerprint, FederationSecret};
 use traceback_core::proto::{Hello, Role};
 use traceback_core::store::{DigestStore, StoreConfig, WindowedBloomStore};
 use traceback_core::{Asn, DigestProfile};
@@ -80,6 +80,11 @@ struct CollectorFile {
     limits: LimitsConfig,
 }
 
+/// Slowest replay pace accepted (a thousandth of the recorded pace).
+const MIN_SPEED: f64 = 1e-3;
+/// Fastest paced replay accepted (beyond it, use 0: as fast as possible).
+const MAX_SPEED: f64 = 1e6;
+
 fn one() -> f64 {
     1.0
 }
@@ -100,8 +105,11 @@ impl CollectorConfig {
             .map_err(|e| invalid(format!("{}: {e}", secret_path.display())))?;
         let secret = FederationSecret::from_hex(text.trim())
             .map_err(|e| invalid(format!("{}: not 64 hex digits: {e}", secret_path.display())))?;
-        if !f.speed.is_finite() || f.speed < 0.0 {
-            return Err(invalid(format!("speed must be >= 0, got {}", f.speed)));
+        if !(f.speed == 0.0 || (MIN_SPEED..=MAX_SPEED).contains(&f.speed)) {
+            return Err(invalid(format!(
+                "speed must be 0 (as fast as possible) or in {MIN_SPEED}..={MAX_SPEED} (1 = recorded pace), got {}",
+                f.speed
+            )));
         }
         Ok(CollectorConfig {
             asn: f.asn,
@@ -143,6 +151,21 @@ pub enum CollectorError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The state file holds digests made under another federation secret,
+    /// key epoch or profile: it is left as it is and the collector does not
+    /// start (move the file away, or configure the key it was made with).
+    #[error(
+        "state file {path} was written under another digest key or profile (fingerprint {stored}, \
+         this collector's is {expected}): move it away or use the secret and key_epoch it was made with"
+    )]
+    ForeignState {
+        /// The file.
+        path: PathBuf,
+        /// The fingerprint recorded in the file.
+        stored: DigestFingerprint,
+        /// This collector's fingerprint.
+        expected: DigestFingerprint,
+    },
     /// The state file could not be read or written.
     #[error("state file {path}: {source}")]
     State {
@@ -181,9 +204,17 @@ impl CollectorHandle {
     }
 }
 
-fn load_store(config: &CollectorConfig) -> Result<WindowedBloomStore, CollectorError> {
-    if let Some(path) = &config.state_file {
-        if path.exists() {
+/// The store from the state file if there is one, else a new one; either
+/// way marked with the digester's key fingerprint. A state file written under
+/// another key or profile is refused (its digests would never match, and
+/// overwriting it would lose its history); one without a fingerprint (format
+/// version 1) is loaded with a warning.
+fn load_store(
+    config: &CollectorConfig,
+    expected: DigestFingerprint,
+) -> Result<WindowedBloomStore, CollectorError> {
+    let mut store = match &config.state_file {
+        Some(path) if path.exists() => {
             let file = std::fs::File::open(path).map_err(|source| CollectorError::Io {
                 context: format!("opening {}", path.display()),
                 source,
@@ -194,11 +225,28 @@ fn load_store(config: &CollectorConfig) -> Result<WindowedBloomStore, CollectorE
                     source,
                 }
             })?;
+            match store.fingerprint() {
+                Some(stored) if stored != expected => {
+                    return Err(CollectorError::ForeignState {
+                        path: path.clone(),
+                        stored,
+                        expected,
+                    })
+                }
+                Some(_) => {}
+                None => tracing::warn!(
+                    file = %path.display(),
+                    "collector: the state file records no key fingerprint (format version 1); \
+                     loaded without checking it was made with this federation secret and key epoch"
+                ),
+            }
             tracing::info!(file = %path.display(), windows = store.stats().windows, "collector: store reloaded");
-            return Ok(store);
+            store
         }
-    }
-    Ok(WindowedBloomStore::new(config.store))
+        _ => WindowedBloomStore::new(config.store),
+    };
+    store.set_fingerprint(Some(expected));
+    Ok(store)
 }
 
 /// Write the store to `path` atomically (temporary file, then rename).
@@ -248,7 +296,7 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<CollectorHandle, CollectorError> {
     let digester = Blake3Digester::new(config.profile, &config.secret)?;
-    let store = Arc::new(Mutex::new(load_store(&config)?));
+    let store = Arc::new(Mutex::new(load_store(&config, digester.fingerprint())?));
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| CollectorError::Io {

@@ -106,11 +106,21 @@ impl ControlNetConfig {
             .map_err(|e| invalid(format!("{}: {e}", topo_path.display())))?;
         let topology =
             Topology::from_toml_str(&text).map_err(|e| invalid(format!("{}: {e}", topo_path.display())))?;
-        let collectors: HashMap<CollectorId, SocketAddr> = f
-            .collectors
-            .into_iter()
-            .map(|c| (CollectorId::from(c.id), c.addr))
-            .collect();
+        let mut collectors: HashMap<CollectorId, SocketAddr> = HashMap::new();
+        for c in f.collectors {
+            let id = CollectorId::from(c.id);
+            if !topology.collectors().any(|t| t.id == id) {
+                return Err(invalid(format!(
+                    "collector {id} is not in the topology {}",
+                    topo_path.display()
+                )));
+            }
+            if collectors.insert(id.clone(), c.addr).is_some() {
+                return Err(invalid(format!(
+                    "collector {id} is listed twice in [[collectors]]"
+                )));
+            }
+        }
         for c in topology.collectors() {
             if !collectors.contains_key(&c.id) {
                 return Err(invalid(format!(

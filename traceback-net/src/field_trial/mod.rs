@@ -41,8 +41,8 @@ use traceback_core::{Asn, DigestProfile};
 /// How to run the field trial.
 #[derive(Clone, Debug)]
 pub struct FieldTrialConfig {
-    /// Number of ISPs: 15 is the 2009 trial; 6..=14 its first ISPs; more: a
-    /// generated national topology of that many ASes.
+    /// Number of ISPs: 15 is the 2009 trial; 6..=14 its first ISPs;
+    /// 20..=4096 a generated national topology of that many ASes.
     pub isps: usize,
     /// Seed of the data plane (addresses, background, clock skews, roles of
     /// generated topologies).
@@ -178,12 +178,25 @@ pub async fn run(
         timeline.push(e);
     };
 
-    // 1. The data plane: real captures through the simulated ISPs.
+    // 0. What cannot work is refused before anything runs.
     let topology = match config.isps {
         15 => TopologyChoice::FieldTrial,
         n @ 6..=14 => TopologyChoice::FieldTrialSubset(n),
-        n => TopologyChoice::Generated(n),
+        n @ 20..=4096 => TopologyChoice::Generated(n),
+        n => return Err(program(
+            "--isps",
+            format!(
+                "{n} ISPs: use 6 to 14 (the trial's first ISPs), 15 (the trial) or 20 to 4096 (generated)"
+            ),
+        )),
     };
+    let out = &config.out_dir;
+    std::fs::create_dir_all(out).map_err(|source| FieldTrialError::Io {
+        path: out.clone(),
+        source,
+    })?;
+
+    // 1. The data plane: real captures through the simulated ISPs.
     let scenario = ScenarioConfig {
         topology,
         seed: config.seed,
@@ -228,7 +241,6 @@ pub async fn run(
     );
 
     // 2. Files: per-collector captures, topologies, certificates, alerts.
-    let out = &config.out_dir;
     let asns: Vec<Asn> = dp.isps.iter().map(|i| i.asn).collect();
     crate::tls::write_federation(&out.join("pki"), &asns).map_err(|e| program("development CA", e))?;
     let mut frames_of: HashMap<(Asn, CollectorId), u64> = HashMap::new();

@@ -188,6 +188,14 @@ impl InterconnectNetConfig {
             key: config_file::resolve(&base, &f.tls.key),
         };
         let tls = TlsIdentity::load(&files).map_err(|e| invalid(e.to_string()))?;
+        if !tls.names_asn(f.asn) {
+            return Err(invalid(format!(
+                "{} does not name {} ({}): its peers would refuse it",
+                files.cert.display(),
+                f.asn,
+                crate::tls::dns_name_for(f.asn)
+            )));
+        }
         let mut policy = Policy::default();
         let mut default_peer = policy.default_peer;
         if let Some(d) = &f.policy.default {
@@ -203,7 +211,12 @@ impl InterconnectNetConfig {
         if let Some(m) = f.policy.max_in_progress {
             policy = policy.with_max_in_progress(m);
         }
-        let neighbors: BTreeMap<Asn, SocketAddr> = f.neighbors.iter().map(|n| (n.asn, n.addr)).collect();
+        let mut neighbors: BTreeMap<Asn, SocketAddr> = BTreeMap::new();
+        for n in &f.neighbors {
+            if neighbors.insert(n.asn, n.addr).is_some() {
+                return Err(invalid(format!("{} is listed twice in [[neighbors]]", n.asn)));
+            }
+        }
         let core = InterconnectConfig::new(f.asn)
             .with_neighbors(neighbors.keys().copied())
             .with_policy(policy)

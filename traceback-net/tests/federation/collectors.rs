@@ -60,26 +60,47 @@ async fn a_restarted_collector_still_answers_for_packets_stored_before() {
     assert!(!b.hit(), "{b:?}");
     c.stop().await.unwrap();
 
+    let config = |profile: DigestProfile, secret| traceback_net::collector::CollectorConfig {
+        asn: Asn(64500),
+        name: "c1".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        captures: vec![],
+        speed: 0.0,
+        state_file: Some(state.clone()),
+        persist_every: Duration::from_secs(30),
+        profile,
+        secret,
+        store: store_config(),
+        limits: limits(),
+    };
+    // Another key epoch or another federation secret: the file is refused
+    // (its digests could never match) and left as it was.
+    let saved = std::fs::read(&state).unwrap();
+    for (profile, other) in [
+        (DigestProfile::V1.with_epoch(1), secret()),
+        (
+            DigestProfile::V1,
+            traceback_core::digest::FederationSecret::from_passphrase("another"),
+        ),
+    ] {
+        let r = traceback_net::collector::start(config(profile, other), CancellationToken::new()).await;
+        match r {
+            Err(e @ traceback_net::collector::CollectorError::ForeignState { .. }) => {
+                assert!(e.to_string().contains("another digest key"), "{e}")
+            }
+            other => panic!("{:?}", other.map(|h| h.addr)),
+        }
+        assert_eq!(std::fs::read(&state).unwrap(), saved);
+    }
+
     // A corrupt state file is a typed error, not a panic.
     std::fs::write(&state, b"not a store").unwrap();
-    let r = traceback_net::collector::start(
-        traceback_net::collector::CollectorConfig {
-            asn: Asn(64500),
-            name: "c1".into(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            captures: vec![],
-            speed: 0.0,
-            state_file: Some(state),
-            persist_every: Duration::from_secs(30),
-            profile: DigestProfile::V1,
-            secret: secret(),
-            store: store_config(),
-            limits: limits(),
-        },
-        CancellationToken::new(),
-    )
-    .await;
-    assert!(r.is_err());
+    let r =
+        traceback_net::collector::start(config(DigestProfile::V1, secret()), CancellationToken::new()).await;
+    assert!(matches!(
+        r,
+        Err(traceback_net::collector::CollectorError::State { .. })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
