@@ -13,8 +13,10 @@ fn copy_example(name: &str, to: &Path) {
     std::fs::copy(&src, to.join(name)).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
 }
 
-#[test]
-fn example_configs_load() {
+/// The example configs in a temporary directory with what the README's
+/// steps generate beside them: a federation secret, AS64500's token, and
+/// certificates for `asns`.
+fn examples_with_inputs(asns: &[Asn]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for f in [
@@ -28,7 +30,14 @@ fn example_configs_load() {
     }
     traceback_net::secret::write_new(&d.join("federation.key")).unwrap();
     std::fs::write(d.join("as64500.token"), "dev-only-token-at-least-16-chars\n").unwrap();
-    traceback_net::tls::write_federation(&d.join("pki"), &[Asn(64500)]).unwrap();
+    traceback_net::tls::write_federation(&d.join("pki"), asns).unwrap();
+    dir
+}
+
+#[test]
+fn example_configs_load() {
+    let dir = examples_with_inputs(&[Asn(64500)]);
+    let d = dir.path();
     let center_text = std::fs::read_to_string(d.join("center.toml")).unwrap();
     let center = traceback_net::center::CenterConfig::from_toml(&center_text, d).unwrap();
     assert_eq!(center.isps.len(), 3);
@@ -59,77 +68,49 @@ fn example_configs_load() {
 /// and the problem (none starts a program that cannot work as configured).
 #[test]
 fn bad_values_are_refused_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = examples_with_inputs(&[Asn(64500), Asn(64501)]);
     let d = dir.path();
-    for f in [
-        "collector.toml",
-        "control.toml",
-        "interconnect.toml",
-        "topology-as64500.toml",
-    ] {
-        copy_example(f, d);
-    }
-    std::fs::write(d.join("federation.key"), "11".repeat(32)).unwrap();
-    std::fs::write(d.join("as64500.token"), "dev-only-token-at-least-16-chars\n").unwrap();
-    traceback_net::tls::write_federation(&d.join("pki"), &[Asn(64500), Asn(64501)]).unwrap();
-    let edit = |file: &str, from: &str, to: &str| {
+    // Each case: the example file, one edit, and what the refusal must say.
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // Replay paces that would overflow the clock, or NaN.
+        ("collector.toml", "speed = 1.0", "speed = 1e-300", "speed must be 0"),
+        ("collector.toml", "speed = 1.0", "speed = 1e300", "speed must be 0"),
+        ("collector.toml", "speed = 1.0", "speed = nan", "speed must be 0"),
+        ("collector.toml", "speed = 1.0", "speed = -1.0", "speed must be 0"),
+        // An interconnect whose certificate (and key) name another AS.
+        (
+            "interconnect.toml",
+            "cert = \"pki/as64500.pem\"\nkey = \"pki/as64500.key\"",
+            "cert = \"pki/as64501.pem\"\nkey = \"pki/as64501.key\"",
+            "does not name AS64500",
+        ),
+        // The same neighbour twice.
+        ("interconnect.toml", "[[neighbors]]\nasn = 64502", "[[neighbors]]\nasn = 64501", "listed twice"),
+        // A control listing a collector twice, or one its topology lacks.
+        ("control.toml", "id = \"col-core1-core2\"", "id = \"col-edge1-core1\"", "listed twice"),
+        (
+            "control.toml",
+            "id = \"col-core1-core2\"",
+            "id = \"col-nowhere\"",
+            "col-nowhere is not in the topology",
+        ),
+    ];
+    for &(file, from, to, want) in cases {
         let text = std::fs::read_to_string(d.join(file)).unwrap();
         assert!(text.contains(from), "{file} has no {from:?}");
         let path = d.join(format!("edited-{file}"));
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-        path
-    };
-    let refused = |e: String, want: &str| assert!(e.contains(want), "{want:?} not in {e:?}");
-
-    // Replay paces that would overflow the clock, or NaN.
-    for speed in ["1e-300", "1e300", "nan", "-1.0"] {
-        let p = edit("collector.toml", "speed = 1.0", &format!("speed = {speed}"));
-        refused(
-            CollectorConfig::load(&p).unwrap_err().to_string(),
-            "speed must be 0",
-        );
+        let e = match file {
+            "collector.toml" => CollectorConfig::load(&path).map(drop),
+            "control.toml" => ControlNetConfig::load(&path).map(drop),
+            _ => InterconnectNetConfig::load(&path).map(drop),
+        }
+        .expect_err(to)
+        .to_string();
+        assert!(e.contains(want), "{to:?}: {want:?} not in {e:?}");
     }
-    let p = edit("collector.toml", "speed = 1.0", "speed = 0.0");
-    assert_eq!(CollectorConfig::load(&p).unwrap().speed, 0.0);
-
-    // An interconnect whose certificate names another AS.
-    let p = edit(
-        "interconnect.toml",
-        "cert = \"pki/as64500.pem\"",
-        "cert = \"pki/as64501.pem\"",
-    );
-    let p2 = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace("key = \"pki/as64500.key\"", "key = \"pki/as64501.key\"");
-    std::fs::write(&p, p2).unwrap();
-    refused(
-        InterconnectNetConfig::load(&p).unwrap_err().to_string(),
-        "does not name AS64500",
-    );
-    // The same neighbour twice.
-    let p = edit(
-        "interconnect.toml",
-        "[[neighbors]]\nasn = 64502",
-        "[[neighbors]]\nasn = 64501",
-    );
-    refused(
-        InterconnectNetConfig::load(&p).unwrap_err().to_string(),
-        "listed twice",
-    );
-
-    // A control listing a collector twice, or one its topology lacks.
-    let p = edit(
-        "control.toml",
-        "id = \"col-core1-core2\"",
-        "id = \"col-edge1-core1\"",
-    );
-    refused(
-        ControlNetConfig::load(&p).unwrap_err().to_string(),
-        "listed twice",
-    );
-    let p = edit("control.toml", "id = \"col-core1-core2\"", "id = \"col-nowhere\"");
-    refused(
-        ControlNetConfig::load(&p).unwrap_err().to_string(),
-        "col-nowhere is not in the topology",
-    );
+    // The same file with a pace of 0 (as fast as possible) loads.
+    let text = std::fs::read_to_string(d.join("collector.toml")).unwrap();
+    std::fs::write(d.join("fast.toml"), text.replace("speed = 1.0", "speed = 0.0")).unwrap();
+    assert_eq!(CollectorConfig::load(&d.join("fast.toml")).unwrap().speed, 0.0);
 }
