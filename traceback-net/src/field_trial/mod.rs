@@ -183,12 +183,14 @@ pub async fn run(
         15 => TopologyChoice::FieldTrial,
         n @ 6..=14 => TopologyChoice::FieldTrialSubset(n),
         n @ 20..=4096 => TopologyChoice::Generated(n),
-        n => return Err(program(
-            "--isps",
-            format!(
+        n => {
+            return Err(program(
+                "--isps",
+                format!(
                 "{n} ISPs: use 6 to 14 (the trial's first ISPs), 15 (the trial) or 20 to 4096 (generated)"
             ),
-        )),
+            ))
+        }
     };
     let out = &config.out_dir;
     std::fs::create_dir_all(out).map_err(|source| FieldTrialError::Io {

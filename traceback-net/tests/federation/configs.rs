@@ -73,8 +73,18 @@ fn bad_values_are_refused_with_the_reason() {
     // Each case: the example file, one edit, and what the refusal must say.
     let cases: &[(&str, &str, &str, &str)] = &[
         // Replay paces that would overflow the clock, or NaN.
-        ("collector.toml", "speed = 1.0", "speed = 1e-300", "speed must be 0"),
-        ("collector.toml", "speed = 1.0", "speed = 1e300", "speed must be 0"),
+        (
+            "collector.toml",
+            "speed = 1.0",
+            "speed = 1e-300",
+            "speed must be 0",
+        ),
+        (
+            "collector.toml",
+            "speed = 1.0",
+            "speed = 1e300",
+            "speed must be 0",
+        ),
         ("collector.toml", "speed = 1.0", "speed = nan", "speed must be 0"),
         ("collector.toml", "speed = 1.0", "speed = -1.0", "speed must be 0"),
         // An interconnect whose certificate (and key) name another AS.
@@ -85,9 +95,19 @@ fn bad_values_are_refused_with_the_reason() {
             "does not name AS64500",
         ),
         // The same neighbour twice.
-        ("interconnect.toml", "[[neighbors]]\nasn = 64502", "[[neighbors]]\nasn = 64501", "listed twice"),
+        (
+            "interconnect.toml",
+            "[[neighbors]]\nasn = 64502",
+            "[[neighbors]]\nasn = 64501",
+            "listed twice",
+        ),
         // A control listing a collector twice, or one its topology lacks.
-        ("control.toml", "id = \"col-core1-core2\"", "id = \"col-edge1-core1\"", "listed twice"),
+        (
+            "control.toml",
+            "id = \"col-core1-core2\"",
+            "id = \"col-edge1-core1\"",
+            "listed twice",
+        ),
         (
             "control.toml",
             "id = \"col-core1-core2\"",
