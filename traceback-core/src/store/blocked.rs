@@ -28,9 +28,8 @@ impl PartialEq for BlockedBloom {
 
 impl Eq for BlockedBloom {}
 
-/// Batches are located and prefetched this many digests ahead of the bit
-/// setting (software pipelining: chunk `j + 1` is prefetched, then chunk `j`
-/// is set).
+/// Digests located (and their blocks prefetched) together by a batch insert;
+/// [`AHEAD`] chunks are in flight while one is set (software pipelining).
 pub(super) const CHUNK: usize = 16;
 
 /// First multiplier of [`mix64`].
