@@ -21,8 +21,8 @@ use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 use std::sync::Arc;
 use traceback_core::store::{
-    blocked_false_positive_rate, DigestStore, ExactStore, ProbabilisticCollectionsStore, StoreConfig,
-    WindowedBloomStore,
+    blocked_false_positive_rate, blocked_false_positive_rate_textbook, DigestStore, ExactStore,
+    ProbabilisticCollectionsStore, StoreConfig, WindowedBloomStore,
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
 use traceback_net::hugepages::HugePageAllocator;
@@ -203,9 +203,11 @@ fn report_throughput() {
 }
 
 fn report_sizing() {
-    println!("\n== blocked Bloom sizing: bits/element, measured vs theoretical FPR (1M probes) ==");
-    let n = 500_000u64;
-    let probes = digests(3, 1_000_000);
+    println!(
+        "\n== blocked Bloom sizing: bits/element, measured FPR (4M probes) vs the exact and the textbook formula =="
+    );
+    let n = 1_000_000u64;
+    let probes = digests(3, 4_000_000);
     for target in [0.01, 0.001, 0.0001] {
         let c = config(n, target, 2);
         let g = c.geometry();
@@ -215,10 +217,11 @@ fn report_sizing() {
         let hits = probes.iter().filter(|p| s.query(p, range).hit()).count();
         let bpe = g.bits() as f64 / n as f64;
         println!(
-            "target {target:<7} k={:<2} {bpe:>6.2} bits/element  measured {:.6}  theory {:.6}  fill {:.3}",
+            "target {target:<7} k={:<2} {bpe:>6.2} bits/element  measured {:.6}  exact {:.6}  textbook {:.6}  fill {:.3}",
             g.hashes,
             hits as f64 / probes.len() as f64,
             blocked_false_positive_rate(bpe, g.hashes),
+            blocked_false_positive_rate_textbook(bpe, g.hashes),
             s.fill_ratios()[0],
         );
     }

@@ -3,7 +3,6 @@
 //! A thin main over `traceback_net::control`: parse arguments, set up
 //! logging, run until Ctrl-C or SIGTERM.
 
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use traceback_net::control::{self, ControlNetConfig};
@@ -33,8 +32,7 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config =
-        ControlNetConfig::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
+    let config = ControlNetConfig::load(&args.config)?;
     let shutdown = traceback_net::shutdown::signal();
     control::run(config, shutdown).await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! `digest FILE...`: one JSON line per packet of each capture file.
 //!
 //! ```text
-//! cargo run --release --example digest -- [--secret HEX | --passphrase TEXT] FILE...
+//! cargo run --release --example digest -- [--secret-file F | --secret HEX | --passphrase TEXT] FILE...
 //! {"file":"x.pcap","index":0,"ts":1619605821099510000,"verdict":"ok","digest":"3f…"}
 //! ```
 //!
@@ -13,8 +13,9 @@
 //! - `digest` is the 128-bit keyed digest in hex (`DigestProfile::V1`,
 //!   `Blake3Digester`), or `null` when the frame is not digested.
 //!
-//! The federation secret comes from `--secret` (64 hex digits) or
-//! `--passphrase`; without either, the development passphrase
+//! The federation secret comes from `--secret-file` (a file of 64 hex
+//! digits, as every program reads it; not visible in `ps`), `--secret` (64
+//! hex digits) or `--passphrase`; without any, the development passphrase
 //! `traceback-sdk development` is used (never in production: anyone can
 //! compute those digests). One summary line per file goes to stderr, with
 //! the inconsistencies the reader tolerated and counted; the exit code is 1
@@ -36,7 +37,10 @@ const DEV_PASSPHRASE: &str = "traceback-sdk development";
 #[derive(Parser)]
 #[command(about = "Digest every packet of pcap/pcapng files (one JSON line per packet)")]
 struct Args {
-    /// Federation secret, 64 hex digits.
+    /// File holding the federation secret (64 hex digits), as the programs' `federation_secret_file`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret", "passphrase"])]
+    secret_file: Option<PathBuf>,
+    /// Federation secret, 64 hex digits (visible to other users in `ps`: prefer --secret-file).
     #[arg(long, conflicts_with = "passphrase")]
     secret: Option<String>,
     /// Federation secret derived from a passphrase (development and tests).
@@ -62,10 +66,16 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    let secret = match (&args.secret, &args.passphrase) {
-        (Some(hex), _) => FederationSecret::from_hex(hex).context("--secret needs 64 hex digits")?,
-        (None, Some(p)) => FederationSecret::from_passphrase(p),
-        (None, None) => FederationSecret::from_passphrase(DEV_PASSPHRASE),
+    let secret = match (&args.secret_file, &args.secret, &args.passphrase) {
+        (Some(path), ..) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("--secret-file {}", path.display()))?;
+            FederationSecret::from_hex(text.trim())
+                .with_context(|| format!("--secret-file {}: not 64 hex digits", path.display()))?
+        }
+        (None, Some(hex), _) => FederationSecret::from_hex(hex).context("--secret needs 64 hex digits")?,
+        (None, None, Some(p)) => FederationSecret::from_passphrase(p),
+        (None, None, None) => FederationSecret::from_passphrase(DEV_PASSPHRASE),
     };
     let digester = Blake3Digester::new(DigestProfile::V1, &secret)?;
     let stdout = std::io::stdout();

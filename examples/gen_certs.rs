@@ -3,7 +3,8 @@
 //! optionally, a fresh federation secret.
 //!
 //! Writes `ca.pem`, `ca.key` and, per ASN, `as<N>.pem` / `as<N>.key`; with
-//! `--federation-key`, 32 random bytes as 64 hex digits (never overwriting). Each ISP
+//! `--federation-key`, 32 random bytes as 64 hex digits. It refuses, before
+//! writing anything, if any of those files exists. Each ISP
 //! certificate names `as<N>.traceback.invalid` and `127.0.0.1`; a peer's ASN is
 //! taken from its certificate. For development and tests only: a real
 //! federation keeps its CA key offline.
@@ -38,6 +39,20 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Nothing is overwritten: a replaced CA would orphan every certificate
+    // it signed, a replaced secret every digest made with it.
+    let mut targets = vec![args.out.join("ca.pem"), args.out.join("ca.key")];
+    for &asn in &args.asns {
+        let f = traceback_net::tls::TlsFiles::in_dir(&args.out, asn);
+        targets.extend([f.cert, f.key]);
+    }
+    targets.extend(args.federation_key.clone());
+    if let Some(existing) = targets.iter().find(|p| p.exists()) {
+        anyhow::bail!(
+            "refusing to overwrite {}: remove it or choose another --out / --federation-key",
+            existing.display()
+        );
+    }
     let files = traceback_net::tls::write_federation(&args.out, &args.asns)
         .with_context(|| format!("writing certificates to {}", args.out.display()))?;
     for f in files {

@@ -3,7 +3,6 @@
 //! A thin main over `traceback_net::interconnect`: parse arguments, set up
 //! logging, run until Ctrl-C or SIGTERM.
 
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use traceback_net::interconnect::{self, InterconnectNetConfig};
@@ -33,8 +32,7 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config = InterconnectNetConfig::load(&args.config)
-        .with_context(|| format!("loading {}", args.config.display()))?;
+    let config = InterconnectNetConfig::load(&args.config)?;
     let shutdown = traceback_net::shutdown::signal();
     interconnect::run(config, shutdown).await?;
     Ok(())

@@ -17,9 +17,9 @@ fn digests(rng: &mut ChaCha8Rng, n: usize) -> Vec<Digest> {
         .collect()
 }
 
-/// Fill one window to its design capacity, probe 1M digests never inserted;
-/// return (measured rate, the store's estimate for the window).
-fn measure(store: &mut dyn DigestStore, capacity: usize, seed: u64) -> (f64, f64) {
+/// Fill one window to its design capacity, probe `probes` digests never
+/// inserted; return (measured rate, the store's estimate for the window).
+fn measure(store: &mut dyn DigestStore, capacity: usize, seed: u64, probes: usize) -> (f64, f64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let inserted = digests(&mut rng, capacity);
     let at = Timestamp::from_secs(100);
@@ -28,10 +28,9 @@ fn measure(store: &mut dyn DigestStore, capacity: usize, seed: u64) -> (f64, f64
     }
     assert_eq!(store.stats().windows, 1);
     let range = TimeRange::at(at);
-    let probes = digests(&mut rng, 1_000_000);
     let mut hits = 0u64;
     let mut estimate = 0.0;
-    for p in &probes {
+    for p in &digests(&mut rng, probes) {
         let a = store.query(p, range);
         if let Some(m) = a.matches.first() {
             hits += 1;
@@ -42,7 +41,7 @@ fn measure(store: &mut dyn DigestStore, capacity: usize, seed: u64) -> (f64, f64
     if hits == 0 {
         estimate = store.query(&inserted[0], range).matches[0].false_positive_probability;
     }
-    (hits as f64 / probes.len() as f64, estimate)
+    (hits as f64 / probes as f64, estimate)
 }
 
 fn config(capacity: u64, target: f64) -> StoreConfig {
@@ -56,19 +55,30 @@ fn config(capacity: u64, target: f64) -> StoreConfig {
         .unwrap()
 }
 
+/// The blocked store's estimate is the expected rate (the exact sum of
+/// `store::geometry`): over 8 M probes at 0.1 % (1 M at 1 %) the measured
+/// rate lies within 3.5 standard deviations of it, and so within the target.
 #[test]
 fn blocked_bloom_measured_rate_matches_target_and_estimate() {
-    for (target, cap) in [(0.01, 100_000u64), (0.001, 200_000)] {
+    for (target, cap, probes) in [(0.01, 100_000u64, 1_000_000), (0.001, 1_000_000, 8_000_000)] {
         let c = config(cap, target);
         let mut s = WindowedBloomStore::new(c);
-        let (measured, estimate) = measure(&mut s, cap as usize, 11);
+        let (measured, estimate) = measure(&mut s, cap as usize, 11, probes);
         let bits_per_element = c.geometry().bits() as f64 / cap as f64;
-        eprintln!("blocked target {target}: measured {measured:.6}, estimate {estimate:.6}, {bits_per_element:.2} bits/element");
-        assert!(measured <= 1.5 * target && measured >= target / 1.5, "{measured}");
-        assert!(measured <= 1.5 * estimate && measured >= estimate / 1.5);
+        let sigma = (estimate * (1.0 - estimate) / probes as f64).sqrt();
+        eprintln!(
+            "blocked target {target}: measured {measured:.6}, estimate {estimate:.6} (sigma {sigma:.6}), \
+             {bits_per_element:.2} bits/element"
+        );
+        assert!(
+            (measured - estimate).abs() <= 3.5 * sigma,
+            "{measured} vs {estimate}"
+        );
         assert!(estimate <= target);
+        assert!(measured <= target + 3.5 * sigma, "{measured}");
         if target == 0.001 {
-            assert!(bits_per_element <= 15.5, "{bits_per_element}");
+            // k = 9 at 15.55 bits: 15.5 would give 0.102 % (docs/storage.md).
+            assert!(bits_per_element <= 15.56, "{bits_per_element}");
         }
     }
 }
@@ -77,7 +87,7 @@ fn blocked_bloom_measured_rate_matches_target_and_estimate() {
 fn probabilistic_collections_measured_rate_matches_target_and_estimate() {
     let (target, cap) = (0.001, 100_000u64);
     let mut s = ProbabilisticCollectionsStore::new(config(cap, target));
-    let (measured, estimate) = measure(&mut s, cap as usize, 12);
+    let (measured, estimate) = measure(&mut s, cap as usize, 12, 1_000_000);
     eprintln!("probabilistic-collections target {target}: measured {measured:.6}, estimate {estimate:.6}");
     assert!(measured <= 1.5 * target, "{measured}");
     assert!(measured <= 1.5 * estimate && measured >= estimate / 1.5);

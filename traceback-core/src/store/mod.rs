@@ -31,8 +31,8 @@ pub use bloom::WindowedBloomStore;
 pub use config::{ConfigError, StoreConfig, StoreConfigBuilder};
 pub use exact::ExactStore;
 pub use geometry::{
-    blocked_false_positive_rate, classic_false_positive_rate, optimal_bits_per_element, BloomGeometry,
-    BLOCK_BITS, BLOCK_BYTES, MAX_HASHES,
+    blocked_false_positive_rate, blocked_false_positive_rate_textbook, classic_false_positive_rate,
+    optimal_bits_per_element, BloomGeometry, BLOCK_BITS, BLOCK_BYTES, MAX_HASHES,
 };
 pub use memory::{FilterAllocator, FilterBlock, FilterMemory};
 pub use pc::ProbabilisticCollectionsStore;

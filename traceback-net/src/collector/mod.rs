@@ -107,7 +107,7 @@ impl CollectorConfig {
             .map_err(|e| invalid(format!("{}: not 64 hex digits: {e}", secret_path.display())))?;
         if !(f.speed == 0.0 || (MIN_SPEED..=MAX_SPEED).contains(&f.speed)) {
             return Err(invalid(format!(
-                "speed must be 0 (as fast as possible) or in {MIN_SPEED}..={MAX_SPEED} (1 = recorded pace), got {}",
+                "speed must be 0 (as fast as possible) or in {MIN_SPEED}..={MAX_SPEED} (1 = recorded pace), got {:?}",
                 f.speed
             )));
         }

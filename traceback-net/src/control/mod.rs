@@ -115,11 +115,18 @@ impl ControlNetConfig {
                     topo_path.display()
                 )));
             }
-            if collectors.insert(id.clone(), c.addr).is_some() {
+            if collectors.contains_key(&id) {
                 return Err(invalid(format!(
                     "collector {id} is listed twice in [[collectors]]"
                 )));
             }
+            if let Some((other, _)) = collectors.iter().find(|(_, a)| **a == c.addr) {
+                return Err(invalid(format!(
+                    "collectors {other} and {id} share the address {}",
+                    c.addr
+                )));
+            }
+            collectors.insert(id, c.addr);
         }
         for c in topology.collectors() {
             if !collectors.contains_key(&c.id) {
@@ -138,12 +145,15 @@ impl ControlNetConfig {
                 f.trace.algorithm
             )));
         }
+        if f.max_concurrent_traces == 0 {
+            return Err(invalid("max_concurrent_traces must be at least 1".into()));
+        }
         Ok(ControlNetConfig {
             listen: f.listen,
             topology: Arc::new(topology),
             trace: f.trace,
             collectors,
-            max_concurrent_traces: f.max_concurrent_traces.max(1),
+            max_concurrent_traces: f.max_concurrent_traces,
             trace_timeout: Duration::from_millis(f.trace_timeout_ms.max(1)),
             profile: DigestProfile::V1.with_epoch(f.key_epoch),
             limits: f.limits.resolve(),

@@ -193,10 +193,8 @@ pub async fn run(
         }
     };
     let out = &config.out_dir;
-    std::fs::create_dir_all(out).map_err(|source| FieldTrialError::Io {
-        path: out.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| program(format!("creating the output directory {}", out.display()), e))?;
 
     // 1. The data plane: real captures through the simulated ISPs.
     let scenario = ScenarioConfig {

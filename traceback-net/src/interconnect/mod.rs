@@ -188,6 +188,14 @@ impl InterconnectNetConfig {
             key: config_file::resolve(&base, &f.tls.key),
         };
         let tls = TlsIdentity::load(&files).map_err(|e| invalid(e.to_string()))?;
+        // A certificate and a key that do not belong together fail here, by name.
+        tls.server_config().map_err(|e| {
+            invalid(format!(
+                "{} with {}: {e}",
+                files.cert.display(),
+                files.key.display()
+            ))
+        })?;
         if !tls.names_asn(f.asn) {
             return Err(invalid(format!(
                 "{} does not name {} ({}): its peers would refuse it",

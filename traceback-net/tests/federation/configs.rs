@@ -45,6 +45,10 @@ fn example_configs_load() {
 
     let c = CollectorConfig::load(&d.join("collector.toml")).unwrap();
     assert_eq!(c.asn, Asn(64500));
+    // The example collector is where the example control looks for it.
+    let k = ControlNetConfig::load(&d.join("control.toml")).unwrap();
+    let id = traceback_core::topology::CollectorId::from(c.name.clone());
+    assert_eq!(k.collectors.get(&id), Some(&c.listen), "{id}");
     assert_eq!(c.captures.len(), 1);
     let k = ControlNetConfig::load(&d.join("control.toml")).unwrap();
     assert_eq!(k.collectors.len(), 9);
@@ -113,6 +117,25 @@ fn bad_values_are_refused_with_the_reason() {
             "id = \"col-core1-core2\"",
             "id = \"col-nowhere\"",
             "col-nowhere is not in the topology",
+        ),
+        (
+            "control.toml",
+            "addr = \"127.0.0.1:7402\"",
+            "addr = \"127.0.0.1:7401\"",
+            "share the address 127.0.0.1:7401",
+        ),
+        (
+            "control.toml",
+            "max_concurrent_traces = 8",
+            "max_concurrent_traces = 0",
+            "max_concurrent_traces must be at least 1",
+        ),
+        // An interconnect whose certificate and key do not belong together.
+        (
+            "interconnect.toml",
+            "key = \"pki/as64500.key\"",
+            "key = \"pki/as64501.key\"",
+            "pki/as64500.pem with",
         ),
     ];
     for &(file, from, to, want) in cases {
