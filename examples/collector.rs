@@ -22,7 +22,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    traceback_net::report::exit(run().await.map_err(Into::into))
+    traceback_net::report::exit(run().await)
 }
 
 async fn run() -> anyhow::Result<()> {

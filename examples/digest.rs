@@ -60,7 +60,7 @@ fn main() -> std::process::ExitCode {
         {
             std::process::ExitCode::SUCCESS
         }
-        r => traceback_net::report::exit(r.map_err(Into::into)),
+        r => traceback_net::report::exit(r),
     }
 }
 

@@ -34,18 +34,14 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    traceback_net::report::exit(run().map_err(Into::into))
+    traceback_net::report::exit(run())
 }
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     // Nothing is overwritten: a replaced CA would orphan every certificate
     // it signed, a replaced secret every digest made with it.
-    let mut targets = vec![args.out.join("ca.pem"), args.out.join("ca.key")];
-    for &asn in &args.asns {
-        let f = traceback_net::tls::TlsFiles::in_dir(&args.out, asn);
-        targets.extend([f.cert, f.key]);
-    }
+    let mut targets = traceback_net::tls::federation_paths(&args.out, &args.asns);
     targets.extend(args.federation_key.clone());
     if let Some(existing) = targets.iter().find(|p| p.exists()) {
         anyhow::bail!(

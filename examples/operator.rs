@@ -116,7 +116,7 @@ fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    traceback_net::report::exit(run().await.map_err(Into::into))
+    traceback_net::report::exit(run().await)
 }
 
 async fn run() -> anyhow::Result<()> {

@@ -70,7 +70,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    traceback_net::report::exit(run().map_err(Into::into))
+    traceback_net::report::exit(run())
 }
 
 fn run() -> anyhow::Result<()> {

@@ -24,10 +24,14 @@ pub fn one_line(e: &(dyn Error + 'static)) -> String {
 /// Print `Error: <one line>` on stderr for a failed program and return its
 /// exit code (1), or 0 on success. No backtrace is printed, whatever
 /// `RUST_BACKTRACE` says: these are user-facing errors, not bugs.
-pub fn exit(result: Result<(), Box<dyn Error + Send + Sync + 'static>>) -> ExitCode {
+pub fn exit<E>(result: Result<(), E>) -> ExitCode
+where
+    E: Into<Box<dyn Error + Send + Sync + 'static>>,
+{
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let e: Box<dyn Error + Send + Sync + 'static> = e.into();
             eprintln!("Error: {}", one_line(e.as_ref()));
             ExitCode::FAILURE
         }
@@ -62,6 +66,7 @@ mod tests {
             one_line(&Outer::Terse(Inner::NoNode)),
             "data plane: AS graph has no node 7"
         );
-        assert_eq!(exit(Ok(())), ExitCode::SUCCESS);
+        assert_eq!(exit(Ok::<(), Outer>(())), ExitCode::SUCCESS);
+        assert_eq!(exit(Err(Outer::Terse(Inner::NoNode))), ExitCode::FAILURE);
     }
 }

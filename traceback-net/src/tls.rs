@@ -171,7 +171,7 @@ impl TlsFiles {
     /// The file names [`write_federation`] uses for `asn` under `dir`.
     pub fn in_dir(dir: &Path, asn: Asn) -> Self {
         TlsFiles {
-            ca: dir.join("ca.pem"),
+            ca: dir.join(CA_CERT_FILE),
             cert: dir.join(format!("as{}.pem", asn.0)),
             key: dir.join(format!("as{}.key", asn.0)),
         }
@@ -186,8 +186,26 @@ fn write(path: PathBuf, text: &str) -> Result<PathBuf, TlsError> {
     Ok(path)
 }
 
-/// Generate a development federation under `out`: `ca.pem`, `ca.key` and,
-/// per ASN, `as<N>.pem` and `as<N>.key`. Returns the files written.
+/// The files [`write_federation`] writes under `out` for `asns`, in the
+/// order it writes them: `ca.pem`, `ca.key`, then `as<N>.pem` and
+/// `as<N>.key` per ASN. A caller that must not overwrite anything checks
+/// these first.
+pub fn federation_paths(out: &Path, asns: &[Asn]) -> Vec<PathBuf> {
+    let mut paths = vec![out.join(CA_CERT_FILE), out.join(CA_KEY_FILE)];
+    for &asn in asns {
+        let names = TlsFiles::in_dir(out, asn);
+        paths.extend([names.cert, names.key]);
+    }
+    paths
+}
+
+/// The federation CA's certificate in a [`write_federation`] directory.
+const CA_CERT_FILE: &str = "ca.pem";
+/// The CA's private key beside it.
+const CA_KEY_FILE: &str = "ca.key";
+
+/// Generate a development federation under `out`: the files of
+/// [`federation_paths`]. Returns the files written.
 pub fn write_federation(out: &Path, asns: &[Asn]) -> Result<Vec<PathBuf>, TlsError> {
     std::fs::create_dir_all(out).map_err(|source| TlsError::Io {
         path: out.to_path_buf(),
@@ -195,8 +213,8 @@ pub fn write_federation(out: &Path, asns: &[Asn]) -> Result<Vec<PathBuf>, TlsErr
     })?;
     let ca = DevCa::generate("traceback development federation CA")?;
     let mut files = vec![
-        write(out.join("ca.pem"), ca.cert_pem())?,
-        write(out.join("ca.key"), &ca.key_pem())?,
+        write(out.join(CA_CERT_FILE), ca.cert_pem())?,
+        write(out.join(CA_KEY_FILE), &ca.key_pem())?,
     ];
     for &asn in asns {
         let issued = ca.issue(asn, &[])?;
@@ -204,6 +222,7 @@ pub fn write_federation(out: &Path, asns: &[Asn]) -> Result<Vec<PathBuf>, TlsErr
         files.push(write(names.cert, &issued.cert_pem)?);
         files.push(write(names.key, &issued.key_pem)?);
     }
+    debug_assert_eq!(files, federation_paths(out, asns));
     Ok(files)
 }
 

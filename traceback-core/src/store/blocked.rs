@@ -39,7 +39,7 @@ pub(super) const MIX_C2: u64 = 0x94d0_49bb_1331_11eb;
 /// Mixed into the high half's seed so the two halves draw independently.
 pub(super) const HI_SALT: u64 = 0x6a09_e667_f3bc_c909;
 /// The 64-bit golden ratio: salts the fresh draws of bit positions 7 and up.
-pub(super) const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The splitmix64 / murmur3 64-bit finalizer: a bijection with full avalanche.
 #[inline(always)]
@@ -84,16 +84,38 @@ fn locate(seed: u64, len: usize, d: &Digest) -> (usize, u64) {
     (block, hi)
 }
 
-/// The `i`-th bit position inside a block, for `i` in `0..hashes`: seven 9-bit
-/// fields per word, the first word is the key itself, word `j > 0` is
-/// `mix64(key ^ 7j * golden)` (a fresh draw, not the exhausted remainder).
-/// Calls `f(word, bit)` for each; with a constant `hashes` the loop unrolls.
+/// Word `j` of bit positions of `key`, holding positions `7j` to `7j + 6` as
+/// seven 9-bit fields: the key itself for `j = 0`, else `mix64(key ^ 7j *
+/// golden)` (a fresh draw, not the exhausted remainder). Every kernel draws
+/// positions through this.
+#[inline(always)]
+pub(super) fn position_word(key: u64, j: u32) -> u64 {
+    if j == 0 {
+        key
+    } else {
+        mix64(key ^ u64::from(7 * j).wrapping_mul(GOLDEN))
+    }
+}
+
+/// What [`second_word`] XORs into the key before mixing (`7 * golden`).
+pub(super) const SECOND_WORD_SALT: u64 = 7u64.wrapping_mul(GOLDEN);
+
+/// The second word of bit positions (positions 7 to 13) of `key`, which
+/// the SIMD locator draws ahead.
+#[inline(always)]
+pub(super) fn second_word(key: u64) -> u64 {
+    position_word(key, 1)
+}
+
+/// The `i`-th bit position inside a block, for `i` in `0..hashes`: field
+/// `i % 7` of [`position_word`] `i / 7`. Calls `f(word, bit)` for each; with
+/// a constant `hashes` the loop unrolls.
 #[inline(always)]
 fn for_each_bit(key: u64, hashes: u32, mut f: impl FnMut(usize, u64)) {
     let mut h = key;
     for i in 0..hashes {
         if i != 0 && i % 7 == 0 {
-            h = mix64(key ^ u64::from(i).wrapping_mul(GOLDEN));
+            h = position_word(key, i / 7);
         }
         // Position `h & 511`: word `(h >> 6) & 7`, bit `h & 63`.
         f(((h >> 6) & 7) as usize, 1u64 << (h & 63));
@@ -108,13 +130,6 @@ fn set_bits<const K: u32>(block: &mut Block, key: u64, hashes: u32) {
     let k = if K == 0 { hashes } else { K };
     // `word` < 8 (three bits): `& 7` lets the compiler drop the bounds check.
     for_each_bit(key, k, |word, bit| block.0[word & 7] |= bit);
-}
-
-/// The second word of bit positions (positions 7 to 13) of `key`, as
-/// [`for_each_bit`] draws it.
-#[inline(always)]
-pub(super) fn second_word(key: u64) -> u64 {
-    mix64(key ^ 7u64.wrapping_mul(GOLDEN))
 }
 
 /// A located chunk of at most [`CHUNK`] digests: for each its block index,

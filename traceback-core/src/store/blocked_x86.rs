@@ -8,8 +8,8 @@
 //! exactly those of the portable path (tested for every hash count).
 
 use super::blocked::{
-    insert_batch_k, mix64, second_word, BatchKernel, Block, Located, Portable, CHUNK, GOLDEN, HI_SALT,
-    MIX_C1, MIX_C2,
+    insert_batch_k, position_word, second_word, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT,
+    MIX_C1, MIX_C2, SECOND_WORD_SALT,
 };
 use crate::digest::Digest;
 use core::arch::x86_64::*;
@@ -79,7 +79,7 @@ fn insert_avx512(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest
 /// The bits of `key` in `block`, as the portable `set_bits` sets them:
 /// position `i` is bits `9 (i % 7)` to `9 (i % 7) + 8` of `key` for `i < 7`,
 /// of `key2` (the [`second_word`], drawn ahead by the locator) for the next
-/// seven, and of `mix64(key ^ i * golden)` beyond. Rotating the word right
+/// seven, and of [`position_word`] `i / 7` beyond. Rotating the word right
 /// by `9 (i % 7)` brings the position to bits 0..9: `shlx` reads the bit
 /// number from bits 0..6 by itself, `bextr` the word from bits 6..9, and no
 /// shifted copy of the word is kept.
@@ -95,7 +95,7 @@ unsafe fn set_bits_bmi<const K: u32>(block: &mut Block, key: u64, key2: u64, has
         if i == 7 {
             src = key2;
         } else if i != 0 && i % 7 == 0 {
-            src = mix64(key ^ u64::from(i).wrapping_mul(GOLDEN));
+            src = position_word(key, i / 7);
         }
         let t = src.rotate_right(9 * (i % 7));
         // SAFETY: the caller has BMI1; `bextr` of 3 bits is below 8.
@@ -213,7 +213,8 @@ unsafe fn locate8<const K: u32>(
         _mm512_storeu_si512(block.cast(), idx);
         _mm512_storeu_si512(key.cast(), hi);
         if needs_key2::<K>() {
-            let salt = _mm512_set1_epi64(7u64.wrapping_mul(GOLDEN) as i64);
+            // `second_word` in lanes: mix64(key ^ 7 golden).
+            let salt = _mm512_set1_epi64(SECOND_WORD_SALT as i64);
             _mm512_storeu_si512(key2.cast(), mix8(_mm512_xor_si512(hi, salt)));
         }
     }

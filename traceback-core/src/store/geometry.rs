@@ -93,11 +93,10 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
         return 0.0;
     }
     let k = hashes.min(MAX_HASHES) as usize;
-    let lambda = BLOCK_BITS as f64 / bits_per_element;
+    let b = BLOCK_BITS as f64;
     let distinct = distinct_positions(hashes);
     // covered[d][j]: chance that j of d given positions are set by the
-    // throws so far (a pure-birth chain: a throw hits a new one of them with
-    // chance (d - j) / B).
+    // throws so far (a throw hits a new one of them with chance (d - j) / B).
     let mut covered: Vec<Vec<f64>> = (0..=k)
         .map(|d| {
             let mut v = vec![0.0; d + 1];
@@ -105,12 +104,30 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
             v
         })
         .collect();
+    poisson_sum(BLOCK_BITS as f64 / bits_per_element, |i| {
+        if i > 0 {
+            // The i-th element's k positions.
+            for (d, v) in covered.iter_mut().enumerate().skip(1) {
+                if distinct[d] > 0.0 {
+                    for _ in 0..k {
+                        birth_step(v, |j| (d - j) as f64 / b);
+                    }
+                }
+            }
+        }
+        (1..=k).map(|d| distinct[d] * covered[d][d]).sum()
+    })
+}
+
+/// `Σ_i Pois(i; λ) · term(i)` over the block loads `i` that matter, `term`
+/// called once per `i` in increasing order; capped at 1. Poisson weights by
+/// recurrence, or in log space when `e^{-λ}` would underflow.
+fn poisson_sum(lambda: f64, mut term: impl FnMut(u32) -> f64) -> f64 {
     let last = (lambda + 12.0 * lambda.sqrt() + 40.0).ceil() as u32;
     let ln_lambda = lambda.ln();
-    // Poisson weights: by recurrence, or in log space when e^{-λ} would underflow.
+    let big = lambda > 600.0;
     let mut pmf = (-lambda).exp();
     let mut log_pmf = -lambda;
-    let big = lambda > 600.0;
     let mut sum = 0.0;
     for i in 0..=last {
         if i > 0 {
@@ -119,30 +136,21 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
             } else {
                 pmf *= lambda / f64::from(i);
             }
-            // The i-th element's k positions.
-            for (d, v) in covered.iter_mut().enumerate().skip(1) {
-                if distinct[d] > 0.0 {
-                    for _ in 0..k {
-                        throw(v, d);
-                    }
-                }
-            }
         }
         let weight = if big { log_pmf.exp() } else { pmf };
-        let all_set: f64 = (1..=k).map(|d| distinct[d] * covered[d][d]).sum();
-        sum += weight * all_set;
+        sum += weight * term(i);
     }
     sum.min(1.0)
 }
 
-/// One uniform throw into the block, for the chain of `d` given positions.
+/// One step of a pure-birth chain over `v[j]` = chance of state `j`: state
+/// `j` moves to `j + 1` with chance `up(j)` (the last state stays).
 #[inline]
-fn throw(v: &mut [f64], d: usize) {
-    let b = BLOCK_BITS as f64;
-    for j in (0..d).rev() {
-        let hit = v[j] * (d - j) as f64 / b;
-        v[j + 1] += hit;
-        v[j] -= hit;
+fn birth_step(v: &mut [f64], up: impl Fn(usize) -> f64) {
+    for j in (0..v.len().saturating_sub(1)).rev() {
+        let moved = v[j] * up(j);
+        v[j + 1] += moved;
+        v[j] -= moved;
     }
 }
 
@@ -154,35 +162,22 @@ pub fn blocked_false_positive_rate_textbook(bits_per_element: f64, hashes: u32) 
     if bits_per_element.is_nan() || bits_per_element <= 0.0 {
         return 1.0;
     }
-    let lambda = BLOCK_BITS as f64 / bits_per_element;
     let q = (1.0 - 1.0 / BLOCK_BITS as f64).powi(hashes as i32);
-    let last = (lambda + 12.0 * lambda.sqrt() + 40.0).ceil() as u32;
-    let (mut pmf, mut clear, mut sum) = ((-lambda).exp(), 1.0, 0.0);
-    for i in 0..=last {
-        if i > 0 {
-            pmf *= lambda / f64::from(i);
-            clear *= q;
-        }
-        sum += pmf * (1.0 - clear).powi(hashes as i32);
-    }
-    sum.min(1.0)
+    poisson_sum(BLOCK_BITS as f64 / bits_per_element, |i| {
+        (1.0 - q.powi(i as i32)).powi(hashes as i32)
+    })
 }
 
 /// `P(D = d)` for `d` in `0..=k`: the chance that `k` uniform draws from the
-/// block's positions hit `d` distinct ones.
+/// block's positions hit `d` distinct ones (a draw is new with chance
+/// `(B - d) / B`).
 fn distinct_positions(hashes: u32) -> Vec<f64> {
     let b = BLOCK_BITS as f64;
     let k = hashes.min(MAX_HASHES) as usize;
     let mut p = vec![0.0; k + 1];
     p[0] = 1.0;
-    for drawn in 0..k {
-        // After `drawn` draws; the next one is new with chance (B - d) / B.
-        for d in (0..=drawn).rev() {
-            let stay = p[d] * d as f64 / b;
-            let step = p[d] * (b - d as f64) / b;
-            p[d + 1] += step;
-            p[d] = stay;
-        }
+    for _ in 0..k {
+        birth_step(&mut p, |d| (b - d as f64) / b);
     }
     p
 }
