@@ -46,9 +46,10 @@ async fn run() -> anyhow::Result<()> {
         )
         .init();
     let path = args.config.context("--config is required")?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    // Errors name the file first, as the other programs' do.
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let base = path.parent().map(PathBuf::from).unwrap_or_default();
-    let config = CenterConfig::from_toml(&text, &base)?;
+    let config = CenterConfig::from_toml(&text, &base).with_context(|| path.display().to_string())?;
     // Interconnects poll GET /v1/jobs and answer with POST /v1/reports.
     let shutdown = traceback_net::shutdown::signal();
     center::run(config, Arc::new(AwaitReport), shutdown).await?;

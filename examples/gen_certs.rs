@@ -3,13 +3,14 @@
 //! optionally, a fresh federation secret.
 //!
 //! Writes `ca.pem`, `ca.key` and, per ASN, `as<N>.pem` / `as<N>.key`; with
-//! `--federation-key`, 32 random bytes as 64 hex digits. It refuses, before
-//! writing anything, if any of those files exists. Each ISP
+//! `--federation-key`, 32 random bytes as 64 hex digits (written first). It
+//! refuses, before writing anything, if any of those files exists (a
+//! dangling symlink included), if a name would be written twice, or for AS0.
+//! Private keys are readable by their owner only (Unix). Each ISP
 //! certificate names `as<N>.traceback.invalid` and `127.0.0.1`; a peer's ASN is
 //! taken from its certificate. For development and tests only: a real
 //! federation keeps its CA key offline.
 
-use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
 use traceback_core::Asn;
@@ -39,25 +40,9 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    // Nothing is overwritten: a replaced CA would orphan every certificate
-    // it signed, a replaced secret every digest made with it.
-    let mut targets = traceback_net::tls::federation_paths(&args.out, &args.asns);
-    targets.extend(args.federation_key.clone());
-    if let Some(existing) = targets.iter().find(|p| p.exists()) {
-        anyhow::bail!(
-            "refusing to overwrite {}: remove it or choose another --out / --federation-key",
-            existing.display()
-        );
-    }
-    let files = traceback_net::tls::write_federation(&args.out, &args.asns)
-        .with_context(|| format!("writing certificates to {}", args.out.display()))?;
+    let files = traceback_net::tls::create_federation(&args.out, &args.asns, args.federation_key.as_deref())?;
     for f in files {
         println!("{}", f.display());
-    }
-    if let Some(path) = args.federation_key {
-        traceback_net::secret::write_new(&path)
-            .with_context(|| format!("writing the federation secret to {}", path.display()))?;
-        println!("{}", path.display());
     }
     Ok(())
 }

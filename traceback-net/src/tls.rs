@@ -49,6 +49,20 @@ pub enum TlsError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// [`create_federation`] would replace or write twice a file.
+    #[error("refusing to write {path}: {reason}")]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: &'static str,
+    },
+    /// AS 0 names no ISP (RFC 7607).
+    #[error("{0} is reserved (RFC 7607) and names no ISP")]
+    ReservedAsn(Asn),
+    /// The federation secret could not be written.
+    #[error("writing the federation secret: {0}")]
+    Secret(#[source] crate::secret::SecretError),
 }
 
 /// The DNS name an ISP's certificate carries: `as<N>.traceback.invalid`.
@@ -178,11 +192,45 @@ impl TlsFiles {
     }
 }
 
-fn write(path: PathBuf, text: &str) -> Result<PathBuf, TlsError> {
-    std::fs::write(&path, text).map_err(|source| TlsError::Io {
+/// Whether a file of a federation may replace one already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it (a test or `field_trial` regenerating its own directory).
+    Replace,
+    /// Refuse: the file is created only if nothing is at its path, not even
+    /// a dangling symlink (`gen_certs`: a replaced CA orphans every
+    /// certificate it signed).
+    Refuse,
+}
+
+/// Write `text` to `path`; a private key (`private`) is readable by its
+/// owner only on Unix, whatever the umask.
+fn write(path: PathBuf, text: &str, private: bool, existing: Existing) -> Result<PathBuf, TlsError> {
+    let io = |source| TlsError::Io {
         path: path.clone(),
         source,
-    })?;
+    };
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true);
+    match existing {
+        Existing::Refuse => open.create_new(true),
+        Existing::Replace => open.create(true).truncate(true),
+    };
+    #[cfg(unix)]
+    if private {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    }
+    let mut f = open.open(&path).map_err(io)?;
+    // A replaced key keeps the mode it had: set it.
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(io)?;
     Ok(path)
 }
 
@@ -205,22 +253,74 @@ const CA_CERT_FILE: &str = "ca.pem";
 const CA_KEY_FILE: &str = "ca.key";
 
 /// Generate a development federation under `out`: the files of
-/// [`federation_paths`]. Returns the files written.
+/// [`federation_paths`], replacing any already there. Returns the files
+/// written. Private keys are readable by their owner only (Unix).
 pub fn write_federation(out: &Path, asns: &[Asn]) -> Result<Vec<PathBuf>, TlsError> {
+    write_federation_with(out, asns, Existing::Replace)
+}
+
+/// Create a new development federation (what `gen_certs` does): the files
+/// of [`federation_paths`] and, when `secret_file` is given, a fresh
+/// federation secret there ([`crate::secret::write_new`], written first, so
+/// a path it cannot be written to stops it before any certificate exists).
+/// Nothing is replaced: it refuses, before writing anything, if any of the
+/// files is there (a dangling symlink included), if a path would be written
+/// twice (a repeated ASN, a secret named like a certificate), or for AS 0;
+/// the writes themselves refuse too, should a file appear meanwhile. A
+/// replaced CA would orphan every certificate it signed, a replaced secret
+/// every digest made with it. Returns the files written, the secret last.
+pub fn create_federation(
+    out: &Path,
+    asns: &[Asn],
+    secret_file: Option<&Path>,
+) -> Result<Vec<PathBuf>, TlsError> {
+    if let Some(&zero) = asns.iter().find(|a| a.0 == 0) {
+        return Err(TlsError::ReservedAsn(zero));
+    }
+    let mut targets = federation_paths(out, asns);
+    targets.extend(secret_file.map(Path::to_path_buf));
+    for (i, t) in targets.iter().enumerate() {
+        if targets[..i].contains(t) {
+            return Err(TlsError::Refused {
+                path: t.clone(),
+                reason: "it would be written twice (a repeated ASN, or the secret named like a certificate)",
+            });
+        }
+    }
+    if let Some(there) = targets.iter().find(|p| p.symlink_metadata().is_ok()) {
+        return Err(TlsError::Refused {
+            path: there.clone(),
+            reason: "it exists; remove it or choose another directory",
+        });
+    }
+    std::fs::create_dir_all(out).map_err(|source| TlsError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    if let Some(path) = secret_file {
+        crate::secret::write_new(path).map_err(TlsError::Secret)?;
+    }
+    let mut files = write_federation_with(out, asns, Existing::Refuse)?;
+    files.extend(secret_file.map(Path::to_path_buf));
+    Ok(files)
+}
+
+/// [`write_federation`], with what to do about files already there.
+pub fn write_federation_with(out: &Path, asns: &[Asn], existing: Existing) -> Result<Vec<PathBuf>, TlsError> {
     std::fs::create_dir_all(out).map_err(|source| TlsError::Io {
         path: out.to_path_buf(),
         source,
     })?;
     let ca = DevCa::generate("traceback development federation CA")?;
     let mut files = vec![
-        write(out.join(CA_CERT_FILE), ca.cert_pem())?,
-        write(out.join(CA_KEY_FILE), &ca.key_pem())?,
+        write(out.join(CA_CERT_FILE), ca.cert_pem(), false, existing)?,
+        write(out.join(CA_KEY_FILE), &ca.key_pem(), true, existing)?,
     ];
     for &asn in asns {
         let issued = ca.issue(asn, &[])?;
         let names = TlsFiles::in_dir(out, asn);
-        files.push(write(names.cert, &issued.cert_pem)?);
-        files.push(write(names.key, &issued.key_pem)?);
+        files.push(write(names.cert, &issued.cert_pem, false, existing)?);
+        files.push(write(names.key, &issued.key_pem, true, existing)?);
     }
     debug_assert_eq!(files, federation_paths(out, asns));
     Ok(files)
@@ -356,5 +456,89 @@ mod tests {
         id.server_config().unwrap();
         id.client_config().unwrap();
         assert!(TlsIdentity::from_pem(b"", a.cert_pem.as_bytes(), a.key_pem.as_bytes()).is_err());
+    }
+
+    /// Every file under `dir` with its contents.
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                (p, bytes)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_new_federation_replaces_nothing_and_keeps_keys_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pki");
+        let secret = out.join("federation.key");
+        let (a, b) = (Asn(64500), Asn(64501));
+        let files = create_federation(&out, &[a, b], Some(&secret)).unwrap();
+        assert_eq!(files.len(), 7);
+        assert_eq!(files.last(), Some(&secret));
+        #[cfg(unix)]
+        for f in &files {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+            let private = f.extension().is_some_and(|e| e == "key");
+            assert_eq!(mode & 0o077 == 0, private, "{}: {mode:o}", f.display());
+        }
+        TlsIdentity::load(&TlsFiles::in_dir(&out, b)).unwrap();
+        let before = snapshot(&out);
+        // Again, or any one file there: refused, nothing touched.
+        let refused = |r: Result<Vec<PathBuf>, TlsError>, what: &str| match r {
+            Err(TlsError::Refused { path, .. }) => path,
+            other => panic!("{what}: {other:?}"),
+        };
+        assert_eq!(
+            refused(create_federation(&out, &[a], None), "again"),
+            out.join("ca.pem")
+        );
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("as64501.key"), "mine").unwrap();
+        let p = refused(create_federation(&other, &[a, b], None), "one key");
+        assert_eq!(p, other.join("as64501.key"));
+        assert_eq!(snapshot(&other).len(), 1);
+        assert_eq!(std::fs::read(other.join("as64501.key")).unwrap(), b"mine");
+        // A dangling symlink counts as there (nothing is written through it).
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::fs::create_dir(&link).unwrap();
+            let target = dir.path().join("nowhere.pem");
+            std::os::unix::fs::symlink(&target, link.join("ca.pem")).unwrap();
+            refused(create_federation(&link, &[a], None), "symlink");
+            assert!(!target.exists());
+        }
+        // Repeated names and AS 0.
+        let fresh = dir.path().join("fresh");
+        refused(create_federation(&fresh, &[a, a], None), "repeated ASN");
+        let clash = fresh.join("ca.pem");
+        refused(
+            create_federation(&fresh, &[a], Some(&clash)),
+            "secret named like the CA",
+        );
+        assert!(matches!(
+            create_federation(&fresh, &[Asn(0)], None),
+            Err(TlsError::ReservedAsn(Asn(0)))
+        ));
+        assert!(!fresh.exists());
+        // A secret that cannot be written stops it before any certificate.
+        let bad = dir.path().join("no-such-dir").join("federation.key");
+        assert!(matches!(
+            create_federation(&fresh, &[a], Some(&bad)),
+            Err(TlsError::Secret(_))
+        ));
+        assert!(snapshot(&fresh).is_empty());
+        assert_eq!(snapshot(&out), before);
+        // The plain writer replaces (field_trial regenerates its own pki).
+        write_federation(&out, &[a, b]).unwrap();
+        assert_ne!(snapshot(&out), before);
     }
 }

@@ -816,3 +816,25 @@ async fn eve_alert_searches() {
     }
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_half_sent_request_does_not_hold_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir.path().join("center.sqlite3"));
+    let srv = Running::start(&cfg, Arc::new(AwaitReport)).await;
+    let addr = srv.url.trim_start_matches("http://").to_owned();
+    // A client that starts a request and never finishes it.
+    let mut held = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    held.write_all(b"GET /v1/heal").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    // `shutdown` allows 10 s; the grace period is 5 s.
+    srv.shutdown().await;
+    let took = started.elapsed();
+    assert!(
+        took >= traceback_net::server::SHUTDOWN_GRACE - Duration::from_millis(100),
+        "{took:?}"
+    );
+    drop(held);
+}

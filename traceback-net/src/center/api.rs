@@ -321,13 +321,30 @@ pub fn router(center: Center) -> Router {
 }
 
 /// Serve the API on `listener` until `shutdown` completes, then finish the
-/// requests in flight.
+/// requests in flight for at most [`crate::server::SHUTDOWN_GRACE`]: a
+/// client that holds a half-sent request does not keep the center up.
 pub async fn serve(
     center: Center,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(center))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let signal = stopping.clone();
+    let graceful = async move {
+        shutdown.await;
+        signal.cancel();
+    };
+    let serving = axum::serve(listener, router(center)).with_graceful_shutdown(graceful);
+    let serving = std::future::IntoFuture::into_future(serving);
+    tokio::pin!(serving);
+    tokio::select! {
+        r = &mut serving => r,
+        () = async {
+            stopping.cancelled().await;
+            tokio::time::sleep(crate::server::SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("connections still open after the shutdown grace period: closing");
+            Ok(())
+        }
+    }
 }

@@ -106,16 +106,17 @@ impl CenterClient {
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        let resp = self
-            .http
-            .request(req)
-            .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+        // The URL and every cause (the OS error under hyper's "client
+        // error (Connect)"), on one line.
+        let failed = |e: &(dyn std::error::Error + 'static)| {
+            ClientError::Http(format!("{}{path}: {}", self.base, crate::report::one_line(e)))
+        };
+        let resp = self.http.request(req).await.map_err(|e| failed(&e))?;
         let status = resp.status();
         let bytes = Limited::new(resp.into_body(), MAX_RESPONSE)
             .collect()
             .await
-            .map_err(|e| ClientError::Http(e.to_string()))?
+            .map_err(|e| failed(e.as_ref()))?
             .to_bytes();
         Ok((status, bytes.to_vec()))
     }

@@ -80,7 +80,8 @@ impl CenterConfig {
     /// Read a TOML configuration; relative paths are taken from `base_dir`
     /// (the directory of the config file).
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, ConfigError> {
-        let f: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let f: FileConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Toml(crate::config_file::toml_error_line(text, &e)))?;
         let secret_path = base_dir.join(&f.federation_secret_file);
         let secret_text = std::fs::read_to_string(&secret_path)
             .map_err(|e| ConfigError::Secret(secret_path.clone(), e.to_string()))?;

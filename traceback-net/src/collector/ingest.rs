@@ -1,7 +1,7 @@
 //! Reading capture files into the store, at the recorded pace or as fast as possible.
 
 use super::queries::IngestCounters;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -111,6 +111,12 @@ fn wait_for(ts: Timestamp, speed: f64, pace: &mut Option<(Timestamp, Instant)>, 
         let left = due.map_or(Duration::MAX, |d| d - now);
         std::thread::sleep(left.min(Duration::from_millis(50)));
     }
+}
+
+/// Whether `path` opens and starts with a pcap or pcapng header.
+pub(super) fn check_capture(path: &Path) -> Result<(), traceback_core::capture::CaptureError> {
+    let file = std::fs::File::open(path)?;
+    CaptureReader::new(std::io::BufReader::new(file)).map(drop)
 }
 
 #[allow(clippy::too_many_arguments)]

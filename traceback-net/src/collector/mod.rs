@@ -174,6 +174,16 @@ pub enum CollectorError {
         /// The store's persistence error.
         source: traceback_core::store::PersistError,
     },
+    /// A configured capture cannot be opened or does not start like a pcap
+    /// or pcapng file (checked at start; a file cut short later is counted
+    /// while it is replayed).
+    #[error("capture {path}: {source}")]
+    Capture {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: traceback_core::capture::CaptureError,
+    },
 }
 
 /// A running collector.
@@ -289,14 +299,25 @@ async fn persist(
         })?
 }
 
-/// Start a collector: load its store, bind its listener, start replaying
-/// its captures. Stops when `shutdown` is cancelled (or [`CollectorHandle::stop`]).
+/// Start a collector: check its captures open as pcap or pcapng, load its
+/// store (and write it back to its state file, so an unwritable one fails
+/// here), bind its listener, start replaying its captures. Stops when `shutdown` is cancelled (or [`CollectorHandle::stop`]).
 pub async fn start(
     config: CollectorConfig,
     shutdown: CancellationToken,
 ) -> Result<CollectorHandle, CollectorError> {
     let digester = Blake3Digester::new(config.profile, &config.secret)?;
+    for path in &config.captures {
+        ingest::check_capture(path).map_err(|source| CollectorError::Capture {
+            path: path.clone(),
+            source,
+        })?;
+    }
     let store = Arc::new(Mutex::new(load_store(&config, digester.fingerprint())?));
+    // Written once now: a state file that cannot be written is an error at
+    // start, not a warning at every save and a failure at shutdown that
+    // loses the windows.
+    persist(&store, &config.state_file).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| CollectorError::Io {

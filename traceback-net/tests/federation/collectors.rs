@@ -101,6 +101,33 @@ async fn a_restarted_collector_still_answers_for_packets_stored_before() {
         r,
         Err(traceback_net::collector::CollectorError::State { .. })
     ));
+    assert_eq!(std::fs::read(&state).unwrap(), b"not a store");
+
+    // A state file that cannot be written is found at start, not at the
+    // first save (nor at shutdown, when the windows would be lost).
+    let mut unwritable = config(DigestProfile::V1, secret());
+    unwritable.state_file = Some(dir.path().join("no-such-dir").join("store.bin"));
+    match traceback_net::collector::start(unwritable, CancellationToken::new()).await {
+        Err(e @ traceback_net::collector::CollectorError::Io { .. }) => {
+            assert!(e.to_string().contains("no-such-dir"), "{e}")
+        }
+        other => panic!("{:?}", other.map(|h| h.addr)),
+    }
+
+    // So is a capture that is missing or not a capture.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a capture").unwrap();
+    for bad in [dir.path().join("missing.pcap"), text] {
+        let mut c = config(DigestProfile::V1, secret());
+        c.state_file = None;
+        c.captures = vec![bad.clone()];
+        match traceback_net::collector::start(c, CancellationToken::new()).await {
+            Err(e @ traceback_net::collector::CollectorError::Capture { .. }) => {
+                assert!(e.to_string().contains(&*bad.to_string_lossy()), "{e}")
+            }
+            other => panic!("{:?}", other.map(|h| h.addr)),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
