@@ -838,3 +838,41 @@ async fn a_half_sent_request_does_not_hold_shutdown() {
     );
     drop(held);
 }
+
+#[tokio::test]
+async fn a_request_head_sent_too_slowly_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir.path().join("center.sqlite3"));
+    let srv = Running::start(&cfg, Arc::new(AwaitReport)).await;
+    let addr = srv.url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Others are served while the slow head is pending.
+    let c = srv.client(VICTIM);
+    assert!(c.raw(Method::GET, "/v1/health", vec![]).await.is_ok());
+    // The center closes the connection (after an error status, if any)
+    // once the head has taken longer than HEADER_READ_TIMEOUT.
+    let mut rest = Vec::new();
+    let limit = traceback_net::center::api::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    tokio::time::timeout(limit, slow.read_to_end(&mut rest))
+        .await
+        .expect("the connection is closed")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= traceback_net::center::api::HEADER_READ_TIMEOUT - Duration::from_millis(200),
+        "{took:?}"
+    );
+    assert!(
+        rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    // And after.
+    assert!(c.raw(Method::GET, "/v1/health", vec![]).await.is_ok());
+    srv.shutdown().await;
+}

@@ -320,31 +320,56 @@ pub fn router(center: Center) -> Router {
         .with_state(center)
 }
 
-/// Serve the API on `listener` until `shutdown` completes, then finish the
-/// requests in flight for at most [`crate::server::SHUTDOWN_GRACE`]: a
-/// client that holds a half-sent request does not keep the center up.
+/// How long a client has to send a request's head (request line and
+/// headers) once it starts one; a slower client is disconnected, so
+/// half-sent requests do not pile up.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve the API (HTTP/1.1) on `listener` until `shutdown` completes, then
+/// finish the requests in flight for at most
+/// [`crate::server::SHUTDOWN_GRACE`] and close what is still open. A client
+/// that sends a request head slower than [`HEADER_READ_TIMEOUT`] is
+/// disconnected.
 pub async fn serve(
     center: Center,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let stopping = tokio_util::sync::CancellationToken::new();
-    let signal = stopping.clone();
-    let graceful = async move {
-        shutdown.await;
-        signal.cancel();
-    };
-    let serving = axum::serve(listener, router(center)).with_graceful_shutdown(graceful);
-    let serving = std::future::IntoFuture::into_future(serving);
-    tokio::pin!(serving);
-    tokio::select! {
-        r = &mut serving => r,
-        () = async {
-            stopping.cancelled().await;
-            tokio::time::sleep(crate::server::SHUTDOWN_GRACE).await;
-        } => {
-            tracing::warn!("connections still open after the shutdown grace period: closing");
-            Ok(())
-        }
+    let app = router(center);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a little, keep serving.
+                    tracing::warn!("center: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "center: connection ended: {e}");
+            }
+        });
     }
+    drop(listener);
+    if tokio::time::timeout(crate::server::SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("center: connections still open after the shutdown grace period: closing");
+    }
+    Ok(())
 }
