@@ -45,13 +45,13 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let shutdown = traceback_net::shutdown::signal();
     let path = args.config.context("--config is required")?;
     // Errors name the file first, as the other programs' do.
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let base = path.parent().map(PathBuf::from).unwrap_or_default();
     let config = CenterConfig::from_toml(&text, &base).with_context(|| path.display().to_string())?;
     // Interconnects poll GET /v1/jobs and answer with POST /v1/reports.
-    let shutdown = traceback_net::shutdown::signal();
     center::run(config, Arc::new(AwaitReport), shutdown).await?;
     Ok(())
 }

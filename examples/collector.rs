@@ -32,8 +32,8 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config = CollectorConfig::load(&args.config)?;
     let shutdown = traceback_net::shutdown::signal();
+    let config = CollectorConfig::load(&args.config)?;
     collector::run(config, shutdown).await?;
     Ok(())
 }

@@ -876,3 +876,30 @@ async fn a_request_head_sent_too_slowly_is_cut_off() {
     assert!(c.raw(Method::GET, "/v1/health", vec![]).await.is_ok());
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_center_that_never_answers_fails_the_call_in_time() {
+    // Accepts and holds every connection, reads nothing, answers nothing.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            held.push(s);
+        }
+    });
+    let limit = Duration::from_millis(300);
+    let c = CenterClient::new(&url, &token(VICTIM))
+        .unwrap()
+        .with_request_timeout(limit);
+    let started = std::time::Instant::now();
+    let e = c.jobs().await.expect_err("no answer");
+    let took = started.elapsed();
+    assert!(took >= limit && took < limit * 10, "{took:?}");
+    let text = e.to_string();
+    assert!(matches!(e, ClientError::Http(_)), "{e:?}");
+    assert!(
+        text.contains(&url) && text.contains("/v1/jobs") && text.contains("300ms"),
+        "{text}"
+    );
+}

@@ -22,6 +22,11 @@ use std::time::Duration;
 /// Largest answer the client reads.
 const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 
+/// How long one API call (connect, request, whole answer) may take by
+/// default before it fails: a center that accepts and never answers does
+/// not hang its clients.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -56,12 +61,14 @@ pub struct CenterClient {
     base: String,
     token: String,
     http: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
 }
 
 impl core::fmt::Debug for CenterClient {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CenterClient")
             .field("base", &self.base)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -89,7 +96,15 @@ impl CenterClient {
             base,
             token: token.to_owned(),
             http: Client::builder(TokioExecutor::new()).build_http(),
+            timeout: REQUEST_TIMEOUT,
         })
+    }
+
+    /// The same client with another per-call time limit (default
+    /// [`REQUEST_TIMEOUT`]).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Send any request and return the status and body, without interpreting them.
@@ -111,14 +126,24 @@ impl CenterClient {
         let failed = |e: &(dyn std::error::Error + 'static)| {
             ClientError::Http(format!("{}{path}: {}", self.base, crate::report::one_line(e)))
         };
-        let resp = self.http.request(req).await.map_err(|e| failed(&e))?;
-        let status = resp.status();
-        let bytes = Limited::new(resp.into_body(), MAX_RESPONSE)
-            .collect()
+        let exchange = async {
+            let resp = self.http.request(req).await.map_err(|e| failed(&e))?;
+            let status = resp.status();
+            let bytes = Limited::new(resp.into_body(), MAX_RESPONSE)
+                .collect()
+                .await
+                .map_err(|e| failed(e.as_ref()))?
+                .to_bytes();
+            Ok((status, bytes.to_vec()))
+        };
+        tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|e| failed(e.as_ref()))?
-            .to_bytes();
-        Ok((status, bytes.to_vec()))
+            .unwrap_or_else(|_| {
+                Err(ClientError::Http(format!(
+                    "{}{path}: no complete answer within {:?}",
+                    self.base, self.timeout
+                )))
+            })
     }
 
     async fn call<T: DeserializeOwned>(

@@ -69,15 +69,34 @@ pub(super) async fn poll_jobs(
 ) {
     let mut started: HashSet<SearchId> = HashSet::new();
     let mut tick = tokio::time::interval(every);
+    // While the center stays unreachable only the first failure is a
+    // warning (the rest are debug), and its return is logged once.
+    let mut failing = false;
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {}
         }
-        let jobs = match client.jobs().await {
-            Ok(j) => j,
+        // A poll in flight when shutdown comes is dropped, not reported as
+        // an error (the center may be stopping too).
+        let polled = tokio::select! {
+            () = shutdown.cancelled() => break,
+            r = client.jobs() => r,
+        };
+        let jobs = match polled {
+            Ok(j) => {
+                if std::mem::take(&mut failing) {
+                    tracing::info!("interconnect: center reachable again");
+                }
+                j
+            }
+            Err(_) if shutdown.is_cancelled() => break,
             Err(e) => {
-                tracing::warn!("interconnect: center jobs: {e}");
+                if std::mem::replace(&mut failing, true) {
+                    tracing::debug!("interconnect: center jobs: {e}");
+                } else {
+                    tracing::warn!("interconnect: center jobs: {e} (further failures are logged at debug until it answers)");
+                }
                 continue;
             }
         };

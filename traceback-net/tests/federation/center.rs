@@ -59,3 +59,29 @@ async fn a_search_at_the_center_is_traced_and_reported() {
     let _ = stop.send(());
     let _ = server.await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_center_does_not_hold_the_interconnect_on_shutdown() {
+    // The center accepts the job poll and never answers; the client's own
+    // time limit (30 s) is far beyond what stopping may take.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{}", silent_listener().await);
+    let victim = Tuning {
+        center: Some(CenterLink {
+            url,
+            token: token(VICTIM),
+            poll_every: Duration::from_millis(50),
+        }),
+        ..Tuning::default()
+    };
+    let isps = federation(dir.path(), line(victim, Tuning::default(), Tuning::default())).await;
+    // Let a poll start and hang.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for isp in isps {
+        let started = std::time::Instant::now();
+        tokio::time::timeout(Duration::from_secs(5), isp.interconnect.stop())
+            .await
+            .expect("the interconnect stops although its center poll hangs");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
