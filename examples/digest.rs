@@ -137,7 +137,13 @@ fn digest_file(path: &Path, digester: &Blake3Digester, out: &mut impl Write) -> 
         }
     };
     let info = reader.info();
-    let links: Vec<String> = info.link_types().iter().map(ToString::to_string).collect();
+    // At most eight link types by name, so a file of many interfaces keeps
+    // its summary on one short line.
+    let all = info.link_types();
+    let mut links: Vec<String> = all.iter().take(8).map(ToString::to_string).collect();
+    if all.len() > 8 {
+        links.push(format!("{} more", all.len() - 8));
+    }
     let links = if links.is_empty() {
         "none".to_owned()
     } else {

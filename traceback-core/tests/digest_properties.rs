@@ -325,3 +325,77 @@ proptest! {
         prop_assert_eq!(c.verdict.is_digested(), c.outer.is_some());
     }
 }
+
+/// A Hop-by-Hop header of TLV options (types with and without the "may
+/// change en route" bit 0x20, random data), padded with PadN to a multiple
+/// of 8 bytes, followed by UDP. Returns the packet and, for each byte of
+/// the header, whether it is data of a mutable option.
+fn hbh_packet(options: &[(u8, Vec<u8>)], hop: u8) -> (Vec<u8>, Vec<bool>) {
+    let mut h = vec![17u8, 0];
+    let mut mutable = vec![false, false];
+    for (kind, data) in options {
+        h.extend_from_slice(&[*kind, data.len() as u8]);
+        mutable.extend_from_slice(&[false, false]);
+        h.extend_from_slice(data);
+        mutable.extend(std::iter::repeat_n(kind & 0x20 != 0, data.len()));
+    }
+    let pad = (8 - h.len() % 8) % 8;
+    match pad {
+        0 => {}
+        1 => {
+            h.push(0);
+            mutable.push(false);
+        }
+        n => {
+            h.extend_from_slice(&[1, (n - 2) as u8]);
+            h.extend(std::iter::repeat_n(0, n - 2));
+            mutable.extend(std::iter::repeat_n(false, n));
+        }
+    }
+    h[1] = (h.len() / 8 - 1) as u8;
+    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    let payload = [&h[..], &udp[..]].concat();
+    let mut p = vec![0x60, 0, 0, 0];
+    p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    p.extend_from_slice(&[0, hop]);
+    p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    p.extend_from_slice(&payload);
+    (p, mutable)
+}
+
+fn hbh_option() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    (
+        // Never Pad1 (0) or PadN (1): they have no data to test.
+        2u8..=255,
+        proptest::collection::vec(any::<u8>(), 0..12),
+    )
+}
+
+proptest! {
+    #[test]
+    fn rewritten_mutable_ipv6_options_keep_the_digest(
+        options in proptest::collection::vec(hbh_option(), 1..4),
+        fresh in any::<u8>(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let (p, mutable) = hbh_packet(&options, 64);
+        let before = digest(LinkType::RAW, &p).digest;
+        prop_assert!(before.is_some());
+        // The next router: hop limit 63, every mutable data byte rewritten.
+        let mut q = p.clone();
+        q[7] = 63;
+        for (i, m) in mutable.iter().enumerate() {
+            if *m {
+                q[40 + i] = q[40 + i].wrapping_add(fresh | 1);
+            }
+        }
+        prop_assert_eq!(digest(LinkType::RAW, &q).digest, before);
+        // Any other byte of the 16-byte prefix still counts.
+        let kept: Vec<usize> = (0..16.min(mutable.len())).filter(|&i| !mutable[i]).collect();
+        let at = 40 + kept[pick.index(kept.len())];
+        let mut r = p.clone();
+        r[at] ^= 0x01;
+        prop_assert_ne!(digest(LinkType::RAW, &r).digest, before, "byte {}", at);
+    }
+}

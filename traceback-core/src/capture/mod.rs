@@ -21,7 +21,9 @@
 //!
 //! Records larger than [`MAX_RECORD_LEN`] are refused with
 //! [`CaptureError::RecordTooLarge`]: a hostile length field cannot make the
-//! reader allocate more than that.
+//! reader allocate more than that. A pcapng file may describe at most
+//! [`MAX_INTERFACES`] interfaces, so its Interface Description Blocks
+//! cannot grow [`CaptureInfo::interfaces`] without bound.
 
 mod pcap;
 mod pcapng;
@@ -41,6 +43,11 @@ use crate::time::Timestamp;
 /// largest snaplen libpcap writes. Larger records are refused with
 /// [`CaptureError::RecordTooLarge`] before anything is allocated.
 pub const MAX_RECORD_LEN: usize = 256 * 1024;
+
+/// Most interfaces a pcapng file may describe, over all its sections (about
+/// 32 MB of [`InterfaceInfo`]); an Interface Description Block beyond them is
+/// a [`CaptureError::Malformed`]. Real captures have a handful.
+pub const MAX_INTERFACES: usize = 1 << 20;
 
 /// One captured packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

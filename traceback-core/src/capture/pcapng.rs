@@ -140,6 +140,12 @@ pub(crate) fn next<R: Read>(
         let body = &buf[..body_len];
         let (iface, ts_units, start, caplen, orig_len) = match block_type {
             IDB => {
+                if info.interfaces.len() >= super::MAX_INTERFACES {
+                    return Err(CaptureError::Malformed(format!(
+                        "pcapng file describes more than {} interfaces",
+                        super::MAX_INTERFACES
+                    )));
+                }
                 info.interfaces.push(parse_idb(e, body)?);
                 continue;
             }

@@ -68,13 +68,12 @@ pub struct CaptureInfo {
 impl CaptureInfo {
     /// The distinct link types, in order of first appearance.
     pub fn link_types(&self) -> Vec<LinkType> {
-        let mut out: Vec<LinkType> = Vec::new();
-        for i in &self.interfaces {
-            if !out.contains(&i.link) {
-                out.push(i.link);
-            }
-        }
-        out
+        let mut seen = std::collections::BTreeSet::new();
+        self.interfaces
+            .iter()
+            .map(|i| i.link)
+            .filter(|l| seen.insert(l.0))
+            .collect()
     }
 
     /// The largest snapshot length announced, if any interface is known.

@@ -293,6 +293,43 @@ fn pcapng_sections_interfaces_and_block_kinds() {
 }
 
 #[test]
+fn many_interfaces_are_bounded() {
+    // 70 000 interfaces cycling through 65 536 link types, then a packet on
+    // the last one: every distinct link type once, in order of appearance.
+    let mut f = shb(false);
+    let one = idb(false, 0, 0, None, None);
+    let n = 70_000u32;
+    for i in 0..n {
+        let mut b = one.clone();
+        b[8..10].copy_from_slice(&((i % 65_536) as u16).to_le_bytes());
+        f.extend(b);
+    }
+    f.extend(epb(false, n - 1, 1, A, 5));
+    let (recs, res) = read_all(&f);
+    res.unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].1, (n - 1) % 65_536);
+    let mut r = CaptureReader::new(Cursor::new(&f)).unwrap();
+    while r.next_record().unwrap().is_some() {}
+    let links = r.info().link_types();
+    assert_eq!(links.len(), 65_536);
+    assert_eq!(links[..3], [LinkType(0), LinkType(1), LinkType(2)]);
+    // One interface more than MAX_INTERFACES is refused, after the packets
+    // before it.
+    let mut f = shb(false);
+    f.extend(idb(false, 1, 0, None, None));
+    f.extend(epb(false, 0, 1, A, 5));
+    let rest = one.repeat(super::MAX_INTERFACES);
+    f.extend(rest);
+    let (recs, res) = read_all(&f);
+    assert_eq!(recs.len(), 1);
+    match res {
+        Err(CaptureError::Malformed(m)) => assert!(m.contains("more than 1048576 interfaces"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn pcapng_errors() {
     // A packet on an interface that was never described.
     let mut f = shb(false);

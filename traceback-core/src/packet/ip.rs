@@ -215,6 +215,53 @@ fn walk_chain(mut nh: u8, payload: &[u8], declared: usize) -> Chain {
     }
 }
 
+/// Option type bit saying the option's data may change en route (RFC 8200,
+/// section 4.2): IOAM, RPL, MPL and Quick-Start set it.
+const OPTION_MUTABLE: u8 = 0x20;
+
+/// Zero, inside `window` (the payload prefix, starting right after the
+/// fixed header), the data of every Hop-by-Hop or Destination option whose
+/// type has [`OPTION_MUTABLE`] set, as AH does (RFC 4302, 3.3.3.1.2.2), so a
+/// router that rewrites such an option does not change the digest. Option
+/// types and lengths stay; the walk follows the chain as far as the window
+/// reaches and stops at anything it cannot read there.
+fn mask_mutable_options(mut nh: u8, window: &mut [u8]) {
+    let mut at = 0usize;
+    for _ in 0..MAX_IPV6_EXTENSIONS {
+        if !is_extension(nh) || at + 2 > window.len() {
+            return;
+        }
+        let (next, hlen) = (window[at], window[at + 1]);
+        let len = match nh {
+            44 => 8,
+            51 => (usize::from(hlen) + 2) * 4,
+            _ => (usize::from(hlen) + 1) * 8,
+        };
+        if nh == 0 || nh == 60 {
+            let end = (at + len).min(window.len());
+            let mut i = at + 2;
+            while i < end {
+                let kind = window[i];
+                if kind == 0 {
+                    i += 1; // Pad1
+                    continue;
+                }
+                let Some(&olen) = window.get(i + 1) else {
+                    return;
+                };
+                let data = i + 2;
+                let data_end = (data + usize::from(olen)).min(end);
+                if kind & OPTION_MUTABLE != 0 && data < data_end {
+                    window[data..data_end].fill(0);
+                }
+                i = data + usize::from(olen);
+            }
+        }
+        nh = next;
+        at += len;
+    }
+}
+
 /// Canonicalize an IPv6 packet that starts at `d[0]`.
 #[inline]
 pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) -> IpPacket<'a> {
@@ -260,6 +307,9 @@ pub(crate) fn ipv6<'a>(d: &'a [u8], profile: &DigestProfile, buf: &mut Scratch) 
         _ => buf[1] &= 0x0f, // traffic class, low nibble
     }
     buf[7] = 0; // hop limit
+    if is_extension(first_nh) {
+        mask_mutable_options(first_nh, &mut buf[IPV6_HEADER..need]);
+    }
     let len = need as u8;
     let end = (IPV6_HEADER + declared).min(d.len());
     let payload = &d[IPV6_HEADER..end];

@@ -2,7 +2,9 @@
 //! captures in `/work/shared/data/pcaps` (when present).
 
 use super::*;
-use crate::digest::{DigestProfile, FlowLabelPolicy, TunnelPolicy};
+use crate::digest::{
+    Blake3Digester, DigestProfile, Digester, FederationSecret, FlowLabelPolicy, TunnelPolicy,
+};
 
 /// A tiny capture-file reader for tests only (classic pcap, both byte
 /// orders and the nanosecond magic, and pcapng Enhanced/Simple Packet
@@ -277,6 +279,61 @@ fn ipv6_layout_and_flow_label_policy() {
     masked.flow_label = FlowLabelPolicy::Mask;
     let m = canonicalize(LinkType::RAW, &p, &masked).outer.unwrap();
     assert_eq!(&m.as_slice()[..4], &[0x60, 0, 0, 0]);
+}
+
+#[test]
+fn ipv6_options_that_may_change_en_route_are_masked() {
+    // Hop-by-Hop (8 bytes): RPL option (type 0x63, "may change" bit set,
+    // 4 data bytes), then UDP. The 16-byte prefix is HBH + UDP header.
+    let packet = |rpl: [u8; 4], hop: u8| {
+        let mut hbh = vec![17, 0, 0x63, 4];
+        hbh.extend_from_slice(&rpl);
+        let mut p = v6(0, &[hbh, udp(53, &[0xaa; 8])].concat());
+        p[7] = hop;
+        p
+    };
+    let here = packet([0x00, 0x12, 0x34, 0x56], 64);
+    let c = outer(LinkType::RAW, &here);
+    assert_eq!(c.len(), 56);
+    assert_eq!(
+        &c[40..48],
+        &[17, 0, 0x63, 4, 0, 0, 0, 0],
+        "type and length kept, data zeroed"
+    );
+    assert_eq!(&c[48..56], &here[48..56], "the UDP header as on the wire");
+    // One RPL router later: option data rewritten, hop limit 63.
+    let there = packet([0x80, 0x07, 0x34, 0x99], 63);
+    assert_eq!(outer(LinkType::RAW, &there), c);
+    let d = Blake3Digester::new(v1(), &FederationSecret::from_passphrase("t")).unwrap();
+    assert_eq!(
+        d.digest_frame(LinkType::RAW, &here).digest,
+        d.digest_frame(LinkType::RAW, &there).digest
+    );
+    // A type without the bit (0x1e) keeps its data: a change there shows.
+    let mut fixed = here.clone();
+    fixed[42] = 0x1e;
+    let mut fixed2 = fixed.clone();
+    fixed2[45] ^= 1;
+    let f = outer(LinkType::RAW, &fixed);
+    assert_eq!(&f[40..48], &fixed[40..48]);
+    assert_ne!(f, outer(LinkType::RAW, &fixed2));
+    // Pad1, a PadN, then a mutable Quick-Start option (0x26) in a
+    // Destination Options header: only the Quick-Start data is zeroed.
+    let dst = [17u8, 0, 0x00, 0x01, 0x00, 0x26, 1, 0x5a];
+    let p = v6(60, &[&dst[..], &udp(53, &[0xbb; 8])].concat());
+    let c = outer(LinkType::RAW, &p);
+    assert_eq!(&c[40..48], &[17, 0, 0x00, 0x01, 0x00, 0x26, 1, 0]);
+    // A mutable option that runs past the prefix: zeroed as far as the
+    // prefix reaches, and the bytes after the prefix are not read.
+    let mut long = vec![17, 2, 0x31, 20];
+    long.extend((1..=20u8).collect::<Vec<_>>());
+    let p = v6(0, &[long, udp(53, &[])].concat());
+    let c = outer(LinkType::RAW, &p);
+    assert_eq!(&c[40..56], &[17, 2, 0x31, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // A routing header is not an options header: left as it is.
+    let rh = [17u8, 0, 4, 1, 0x63, 0x63, 0x63, 0x63];
+    let p = v6(43, &[&rh[..], &udp(53, &[0xcc; 8])].concat());
+    assert_eq!(&outer(LinkType::RAW, &p)[40..48], &rh);
 }
 
 #[test]
