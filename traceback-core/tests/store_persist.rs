@@ -158,3 +158,94 @@ fn the_key_fingerprint_is_kept_and_version_1_streams_still_load() {
         Err(PersistError::Invalid(e)) if e.contains("flags")
     ));
 }
+
+/// Rewrite the header CRC after editing header fields.
+fn reseal_header(b: &mut [u8]) {
+    let crc = crc32fast::hash(&b[..132]);
+    b[132..136].copy_from_slice(&crc.to_le_bytes());
+}
+
+#[test]
+fn a_header_declaring_huge_counts_allocates_nothing_for_them() {
+    // An empty store's 136 bytes, then: budget 2^63 - 1 (so max_windows is
+    // huge), next_seq u64::MAX, window_count u32::MAX. Only the budget and
+    // count bound the reader's first allocation; it must fail as Truncated.
+    let c = StoreConfig::builder().capacity(100).build().unwrap();
+    let mut b = bytes(&WindowedBloomStore::new(c));
+    assert_eq!(b.len(), 136);
+    b[36..44].copy_from_slice(&(i64::MAX as u64).to_le_bytes()); // budget
+                                                                 // held present = 1 (windows need a held interval)
+    b[52..56].copy_from_slice(&1u32.to_le_bytes());
+    b[104..112].copy_from_slice(&u64::MAX.to_le_bytes()); // next_seq
+    b[112..116].copy_from_slice(&u32::MAX.to_le_bytes()); // window_count
+    reseal_header(&mut b);
+    assert!(matches!(
+        WindowedBloomStore::read_from(b.as_slice()),
+        Err(PersistError::Truncated)
+    ));
+}
+
+#[test]
+fn bytes_after_the_store_are_refused() {
+    let (s, _) = filled();
+    let mut b = bytes(&s);
+    b.extend_from_slice(b"garbage");
+    assert!(matches!(
+        WindowedBloomStore::read_from(b.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("after the last window")
+    ));
+    let twice = [bytes(&s), bytes(&s)].concat();
+    assert!(WindowedBloomStore::read_from(twice.as_slice()).is_err());
+}
+
+#[test]
+fn a_window_whose_slot_end_lies_is_refused() {
+    let (s, _) = filled();
+    let mut b = bytes(&s);
+    // First window header at 136: slot_end at +24; its CRC at +64.
+    let at = 136;
+    b[at + 24..at + 32].copy_from_slice(&u64::MAX.to_le_bytes());
+    let crc = crc32fast::hash(&b[at..at + 64]);
+    b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(b.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("slot end")
+    ));
+}
+
+#[test]
+fn nothing_held_after_an_eviction_survives_a_restart() {
+    // One window of budget; a flood of one instant evicts part of itself.
+    let one = StoreConfig::builder().capacity(50).build().unwrap();
+    let c = StoreConfig::builder()
+        .capacity(50)
+        .memory_budget_bytes(one.geometry().bytes())
+        .build()
+        .unwrap();
+    let mut s = WindowedBloomStore::new(c);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let ds: Vec<Digest> = (0..120)
+        .map(|_| {
+            let mut x = [0u8; 16];
+            rng.fill_bytes(&mut x);
+            Digest(x)
+        })
+        .collect();
+    let t = Timestamp::from_millis(7);
+    s.insert_batch(&ds, t);
+    let q = |s: &WindowedBloomStore| s.query(&ds[0], TimeRange::at(t));
+    assert_eq!(q(&s).coverage, traceback_core::store::Coverage::None);
+    let b = bytes(&s);
+    let mut back = WindowedBloomStore::read_from(b.as_slice()).unwrap();
+    assert_eq!(bytes(&back), b);
+    assert_eq!(q(&back), q(&s));
+    // More of the same instant after the restart still does not make it held.
+    back.insert(&ds[1], t);
+    assert_eq!(q(&back).coverage, traceback_core::store::Coverage::None);
+    back.insert(&ds[2], Timestamp::from_millis(8));
+    assert_eq!(
+        back.query(&ds[2], TimeRange::at(Timestamp::from_millis(8)))
+            .coverage,
+        traceback_core::store::Coverage::Full
+    );
+}

@@ -274,3 +274,136 @@ fn exact_and_bloom_agree_on_positives() {
     let expected = (ds.len() + probes.len()) as f64 * windows * c.target_fpp();
     assert!((extra as f64) < 1.5 * expected + 10.0, "{extra} vs {expected}");
 }
+
+/// Every digest inserted at or before `held_until` that a `Full` query
+/// covers must be found: over random workloads with small budgets, floods
+/// of one instant beyond the budget and one-window budgets, where eviction
+/// takes the latest time seen.
+#[test]
+fn full_coverage_never_hides_an_evicted_digest() {
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let mut full_misses = 0u64;
+    let mut checked = 0u64;
+    for case in 0..24u64 {
+        let windows = [1usize, 2, 3, 8][(case % 4) as usize];
+        let cap = [1u64, 7, 100][(case / 4 % 3) as usize];
+        for (name, mut s) in all_stores(config(cap, windows)) {
+            let mut seen: Vec<(Digest, Timestamp)> = Vec::new();
+            let mut t = 1_000u64;
+            for step in 0..200u64 {
+                // Mostly small steps, sometimes a whole slot, sometimes none
+                // (a flood of one instant).
+                t += match rng.next_u32() % 4 {
+                    0 => 0,
+                    1 => 1,
+                    2 => 400,
+                    _ => 1_000,
+                };
+                let n = 1 + (rng.next_u32() % (2 * cap as u32 + 1)) as usize;
+                let ds = digests(case * 1_000 + step, n);
+                if step % 2 == 0 {
+                    s.insert_batch(&ds, ms(t));
+                } else {
+                    ds.iter().for_each(|d| s.insert(d, ms(t)));
+                }
+                seen.extend(ds.iter().map(|d| (*d, ms(t))));
+                for (d, at) in seen.iter().rev().take(64).chain(seen.iter().take(16)) {
+                    let a = s.query(d, TimeRange::at(*at));
+                    checked += 1;
+                    if a.coverage == Coverage::Full && !a.hit() {
+                        full_misses += 1;
+                        eprintln!("{name}: case {case}, step {step}: {at:?} full but missed");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100_000, "{checked}");
+    assert_eq!(full_misses, 0, "of {checked} queries");
+}
+
+#[test]
+fn a_one_window_budget_covers_only_what_it_holds() {
+    let ds = digests(8, 2);
+    for (name, mut s) in all_stores(config(100, 1)) {
+        s.insert(&ds[0], ms(500));
+        s.insert(&ds[1], ms(1_500)); // the next slot evicts the first window
+        let gone = s.query(&ds[0], TimeRange::at(ms(500)));
+        assert_eq!((gone.hit(), gone.coverage), (false, Coverage::None), "{name}");
+        let here = s.query(&ds[1], TimeRange::at(ms(1_500)));
+        assert_eq!((here.hit(), here.coverage), (true, Coverage::Full), "{name}");
+    }
+    // A flood of one instant beyond the budget: that instant is no longer
+    // fully held, and the next one is once time reaches it.
+    let flood = digests(9, 300);
+    for (name, mut s) in all_stores(config(100, 2)) {
+        s.insert_batch(&flood, ms(42));
+        assert_eq!(s.stats().windows_evicted, 1, "{name}");
+        let first = s.query(&flood[0], TimeRange::at(ms(42)));
+        assert_eq!(first.coverage, Coverage::None, "{name}");
+        assert!(s.query(&flood[299], TimeRange::at(ms(42))).hit(), "{name}");
+        s.advance(ms(50));
+        assert_eq!(
+            s.query(&flood[0], TimeRange::at(ms(45))).coverage,
+            Coverage::Full,
+            "{name}"
+        );
+        assert_eq!(
+            s.query(&flood[0], TimeRange::new(ms(40), ms(45))).coverage,
+            Coverage::Partial,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn inserts_at_the_end_of_time_share_a_window() {
+    let ds = digests(10, 10);
+    for (name, mut s) in all_stores(config(1_000, 4)) {
+        for d in &ds {
+            s.insert(d, Timestamp::MAX);
+        }
+        let st = s.stats();
+        assert_eq!((st.windows, st.windows_evicted), (1, 0), "{name}");
+        assert!(
+            ds.iter().all(|d| s.query(d, TimeRange::at(Timestamp::MAX)).hit()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn reversed_ranges_mean_the_same_interval() {
+    let ds = digests(11, 1);
+    for (name, mut s) in all_stores(config(1_000, 4)) {
+        s.insert(&ds[0], ms(4));
+        let forward = s.query(&ds[0], TimeRange::new(ms(3), ms(5)));
+        let reversed = s.query(
+            &ds[0],
+            TimeRange {
+                start: ms(5),
+                end: ms(3),
+            },
+        );
+        assert_eq!(forward, reversed, "{name}");
+        let everything = TimeRange {
+            start: Timestamp::MAX,
+            end: Timestamp::EPOCH,
+        };
+        assert_eq!(s.query(&ds[0], everything).coverage, Coverage::Partial, "{name}");
+    }
+}
+
+#[test]
+fn late_inserts_are_counted_per_digest_sealed_window_or_not() {
+    let ds = digests(12, 6);
+    for (name, mut s) in all_stores(config(1_000, 16)) {
+        s.insert(&ds[0], ms(5_500));
+        s.insert_batch(&ds[1..4], ms(5_100)); // three late digests
+        assert_eq!(s.stats().late_inserts, 3, "{name}");
+        s.advance(ms(6_000)); // seals the window of second 5
+        s.insert(&ds[4], ms(5_050)); // late, into a new window
+        assert_eq!(s.stats().late_inserts, 4, "{name}");
+        assert!(s.query(&ds[4], TimeRange::at(ms(5_050))).hit(), "{name}");
+    }
+}

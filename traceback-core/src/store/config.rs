@@ -7,6 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// Replaced by the computed geometry in `validate`.
 const PLACEHOLDER: BloomGeometry = BloomGeometry { blocks: 1, hashes: 1 };
 
+/// Largest filter one window may need (16 GiB, about 8.8 billion digests
+/// at 0.1 %): a configuration that would allocate more at its first insert
+/// is refused up front. Longer windows are better cut shorter.
+pub const MAX_WINDOW_BYTES: u64 = 16 << 30;
+
 /// A configuration value out of range.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -20,6 +25,14 @@ pub enum ConfigError {
     /// The target false-positive rate is outside [1e-9, 0.5].
     #[error("target false-positive rate must be in [1e-9, 0.5], got {0}")]
     TargetFpp(f64),
+    /// One window's filter would exceed [`MAX_WINDOW_BYTES`].
+    #[error("one window's filter would take {window} bytes, more than the {max}-byte limit: lower the capacity or raise the target rate")]
+    WindowTooLarge {
+        /// The size one window's filter would have.
+        window: u64,
+        /// [`MAX_WINDOW_BYTES`].
+        max: u64,
+    },
     /// The memory budget cannot hold a single window.
     #[error("memory budget of {budget} bytes cannot hold one window of {window} bytes")]
     Budget {
@@ -120,6 +133,12 @@ impl StoreConfig {
         self.geometry = BloomGeometry::for_target(self.capacity, self.target_fpp)
             .ok_or(ConfigError::Capacity(self.capacity))?;
         let window = self.geometry.bytes();
+        if window as u64 > MAX_WINDOW_BYTES {
+            return Err(ConfigError::WindowTooLarge {
+                window: window as u64,
+                max: MAX_WINDOW_BYTES,
+            });
+        }
         if self.memory_budget_bytes < window {
             return Err(ConfigError::Budget {
                 budget: self.memory_budget_bytes,
@@ -240,5 +259,19 @@ mod tests {
             StoreConfig::builder().window_span(Duration::ZERO).build(),
             Err(ConfigError::ZeroSpan)
         );
+        // 2^40 digests at 0.1 % would need 2.1 TB per window.
+        assert!(matches!(
+            StoreConfig::builder()
+                .capacity(1 << 40)
+                .memory_budget_bytes(usize::MAX)
+                .build(),
+            Err(ConfigError::WindowTooLarge { window, max: MAX_WINDOW_BYTES }) if window > 2_000_000_000_000
+        ));
+        // The largest capacity under the limit is accepted.
+        assert!(StoreConfig::builder()
+            .capacity(8_000_000_000)
+            .memory_budget_bytes(usize::MAX)
+            .build()
+            .is_ok());
     }
 }

@@ -28,7 +28,7 @@ mod persist;
 mod windows;
 
 pub use bloom::WindowedBloomStore;
-pub use config::{ConfigError, StoreConfig, StoreConfigBuilder};
+pub use config::{ConfigError, StoreConfig, StoreConfigBuilder, MAX_WINDOW_BYTES};
 pub use exact::ExactStore;
 pub use geometry::{
     blocked_false_positive_rate, blocked_false_positive_rate_textbook, classic_false_positive_rate,

@@ -11,7 +11,7 @@ use super::blocked::{Block, BlockedBloom};
 use super::bloom::WindowedBloomStore;
 use super::config::{from_parts, ConfigError};
 use super::geometry::{BLOCK_BITS, BLOCK_BYTES, MAX_HASHES};
-use super::windows::{Counters, Window, WindowFilter, Windows};
+use super::windows::{slot_end as slot_end_of, Counters, Held, Window, WindowFilter, Windows};
 use crate::digest::DigestFingerprint;
 use crate::time::{TimeRange, Timestamp};
 use std::collections::VecDeque;
@@ -108,8 +108,12 @@ pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<
     h.u64(c.target_fpp().to_bits());
     h.u64(c.memory_budget_bytes() as u64);
     h.u64(c.seed());
-    h.u32(u32::from(w.held.is_some()));
-    let held = w.held.unwrap_or(TimeRange::at(Timestamp::EPOCH));
+    let (present, held) = match w.held {
+        Held::Nothing => (0, TimeRange::at(Timestamp::EPOCH)),
+        Held::Range(r) => (1, r),
+        Held::From(t) => (2, TimeRange::at(t)),
+    };
+    h.u32(present);
     h.u64(held.start.as_nanos());
     h.u64(held.end.as_nanos());
     h.u64(w.counters.inserted);
@@ -238,8 +242,9 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         end: f.ts(),
     };
     let held = match has_held {
-        0 => None,
-        1 if held_range.start <= held_range.end => Some(held_range),
+        0 => Held::Nothing,
+        1 if held_range.start <= held_range.end => Held::Range(held_range),
+        2 if held_range.start == held_range.end => Held::From(held_range.start),
         _ => return Err(invalid("held interval")),
     };
     let counters = Counters {
@@ -267,11 +272,13 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
             windows.max_windows
         )));
     }
-    if count > 0 && held.is_none() {
+    if count > 0 && held == Held::Nothing {
         return Err(invalid("windows without a held interval"));
     }
 
-    let mut out: VecDeque<Window<BlockedBloom>> = VecDeque::with_capacity(count);
+    // Grown as windows arrive: `count` is bounded only by the budget the
+    // file itself declares.
+    let mut out: VecDeque<Window<BlockedBloom>> = VecDeque::with_capacity(count.min(64));
     for i in 0..count {
         let b: [u8; WINDOW_HEADER_LEN + 4] = read_section(&mut input, || format!("window {i} header"))?;
         let mut f = Fields(&b[..WINDOW_HEADER_LEN]);
@@ -290,6 +297,11 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         }
         if start > end || n == 0 || n > capacity {
             return Err(bad("span or count"));
+        }
+        // Every insert of a window lies before its slot end, and the latest
+        // in the slot that ends there (earlier, late ones may not).
+        if slot_end != slot_end_of(span, end) {
+            return Err(bad("slot end"));
         }
         if !(1..=MAX_HASHES).contains(&hashes) || flags > 1 {
             return Err(bad("hash count or flags"));
@@ -347,6 +359,16 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
             sealed_fpp,
             filter,
         });
+    }
+    // The stream is one store: anything after it is not ours to ignore.
+    let mut extra = [0u8; 1];
+    loop {
+        match input.read(&mut extra) {
+            Ok(0) => break,
+            Ok(_) => return Err(invalid("bytes after the last window")),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(PersistError::Io(e)),
+        }
     }
     windows.windows = out;
     windows.next_seq = next_seq;

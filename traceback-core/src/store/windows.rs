@@ -12,7 +12,10 @@
 //!   closed windows are never reopened. Such inserts are counted as `late`.
 //! * The store holds `[held_from, held_until]`: from its first insert (or
 //!   just after the last evicted window) to its latest insert or
-//!   [`DigestStore::advance`](super::DigestStore::advance) time.
+//!   [`DigestStore::advance`](super::DigestStore::advance) time. When an
+//!   eviction takes the latest time seen (a one-window budget, or a flood of
+//!   one instant beyond the budget), nothing is held until time passes that
+//!   instant ([`Held::From`]).
 
 use super::config::StoreConfig;
 use super::memory::FilterAllocator;
@@ -59,6 +62,18 @@ pub(crate) trait WindowFilter: Send {
     fn memory_bytes(&self) -> usize;
 }
 
+/// The time a store can answer for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// Nothing inserted yet.
+    Nothing,
+    /// Every digest seen from `start` to `end` is in a retained window.
+    Range(TimeRange),
+    /// An eviction took the latest time seen: nothing before this instant
+    /// is fully held any more, and nothing from it on has been seen yet.
+    From(Timestamp),
+}
+
 /// One window and its filter.
 #[derive(Clone, Debug)]
 pub(crate) struct Window<F> {
@@ -89,12 +104,27 @@ impl<F: WindowFilter> Window<F> {
         }
     }
 
+    /// Whether time `at` is past this window's slot. The last slot of the
+    /// timeline (`slot_end` saturated at [`Timestamp::MAX`]) never ends, so
+    /// inserts at the largest timestamp share one window instead of opening
+    /// one each.
+    fn ended_by(&self, at: Timestamp) -> bool {
+        self.slot_end != Timestamp::MAX && at >= self.slot_end
+    }
+
     fn seal(&mut self) {
         if !self.sealed {
             self.sealed_fpp = self.filter.false_positive_probability(self.count);
             self.sealed = true;
         }
     }
+}
+
+/// The end of the slot of `span` nanoseconds holding `at`, saturating at
+/// [`Timestamp::MAX`].
+pub(crate) fn slot_end(span: u64, at: Timestamp) -> Timestamp {
+    let n = at.as_nanos();
+    Timestamp::from_nanos((n - n % span).saturating_add(span))
 }
 
 /// Windows of one store, oldest first; the last may be open.
@@ -104,7 +134,7 @@ pub(crate) struct Windows<F> {
     pub(crate) max_windows: usize,
     pub(crate) windows: VecDeque<Window<F>>,
     pub(crate) next_seq: u64,
-    pub(crate) held: Option<TimeRange>,
+    pub(crate) held: Held,
     pub(crate) counters: Counters,
     /// `F::estimate` at `capacity * j / TABLE` for j in 0..=TABLE.
     fpp_table: Vec<f64>,
@@ -128,7 +158,7 @@ impl<F: WindowFilter> Windows<F> {
             config,
             windows: VecDeque::new(),
             next_seq: 0,
-            held: None,
+            held: Held::Nothing,
             counters: Counters::default(),
             fpp_table: F::estimates(
                 &config,
@@ -140,34 +170,30 @@ impl<F: WindowFilter> Windows<F> {
         }
     }
 
-    fn slot_end(&self, at: Timestamp) -> Timestamp {
-        let span = self.config.window_span_nanos();
-        let n = at.as_nanos();
-        Timestamp::from_nanos((n - n % span).saturating_add(span))
+    /// The end of the slot holding `at`; [`Timestamp::MAX`] for the last
+    /// slot, which never ends by time (see [`Window::ended_by`]).
+    pub(crate) fn slot_end(&self, at: Timestamp) -> Timestamp {
+        slot_end(self.config.window_span_nanos(), at)
     }
 
     fn extend_held(&mut self, at: Timestamp) {
-        self.held = Some(match self.held {
-            None => TimeRange::at(at),
-            Some(h) if at > h.end => TimeRange {
+        self.held = match self.held {
+            Held::Nothing => Held::Range(TimeRange::at(at)),
+            Held::Range(h) if at > h.end => Held::Range(TimeRange {
                 start: h.start,
                 end: at,
-            },
-            Some(h) => h,
-        });
+            }),
+            Held::From(t) if at >= t => Held::Range(TimeRange { start: t, end: at }),
+            other => other,
+        };
     }
 
     /// Make the last window open and able to take an insert at `at`; return it.
     fn route(&mut self, at: Timestamp) -> &mut Window<F> {
         let capacity = self.config.capacity();
         let mut next_slot_end = None;
-        if let Some(w) = self.windows.back() {
-            if !w.sealed && at < w.span.start {
-                self.counters.late += 1;
-            }
-        }
         if let Some(w) = self.windows.back_mut() {
-            if !w.sealed && (w.count >= capacity || at >= w.slot_end) {
+            if !w.sealed && (w.count >= capacity || w.ended_by(at)) {
                 if w.count >= capacity {
                     self.counters.capacity_closes += 1;
                     if at < w.slot_end {
@@ -191,6 +217,12 @@ impl<F: WindowFilter> Windows<F> {
         w
     }
 
+    /// Whether an insert at `at` is out of order: earlier than the start of
+    /// the latest window (open or sealed).
+    fn is_late(&self, at: Timestamp) -> bool {
+        self.windows.back().is_some_and(|w| at < w.span.start)
+    }
+
     fn open(&mut self, at: Timestamp, slot_end: Timestamp) {
         let mut spare = None;
         while self.windows.len() >= self.max_windows {
@@ -198,11 +230,15 @@ impl<F: WindowFilter> Windows<F> {
                 Some(old) => {
                     self.counters.evicted += 1;
                     let after = Timestamp::from_nanos(old.span.end.as_nanos().saturating_add(1));
-                    if let Some(h) = self.held.as_mut() {
-                        if after > h.start {
-                            h.start = after.min(h.end);
-                        }
-                    }
+                    self.held = match self.held {
+                        Held::Range(h) if after > h.end => Held::From(after),
+                        Held::Range(h) if after > h.start => Held::Range(TimeRange {
+                            start: after,
+                            end: h.end,
+                        }),
+                        Held::From(t) => Held::From(t.max(after)),
+                        other => other,
+                    };
                     spare = Some(old.filter);
                 }
                 None => break,
@@ -224,6 +260,9 @@ impl<F: WindowFilter> Windows<F> {
     }
 
     pub(crate) fn insert(&mut self, d: &Digest, at: Timestamp) {
+        if self.is_late(at) {
+            self.counters.late += 1;
+        }
         let w = self.route(at);
         w.filter.insert(d);
         w.count += 1;
@@ -232,6 +271,9 @@ impl<F: WindowFilter> Windows<F> {
 
     pub(crate) fn insert_batch(&mut self, mut ds: &[Digest], at: Timestamp) {
         let capacity = self.config.capacity();
+        if self.is_late(at) {
+            self.counters.late += ds.len() as u64;
+        }
         while !ds.is_empty() {
             let w = self.route(at);
             let room = usize::try_from(capacity - w.count).unwrap_or(usize::MAX);
@@ -245,16 +287,18 @@ impl<F: WindowFilter> Windows<F> {
 
     pub(crate) fn advance(&mut self, now: Timestamp) {
         if let Some(w) = self.windows.back_mut() {
-            if now >= w.slot_end {
+            if w.ended_by(now) {
                 w.seal();
             }
         }
-        if self.held.is_some() {
+        if self.held != Held::Nothing {
             self.extend_held(now);
         }
     }
 
     pub(crate) fn query(&self, d: &Digest, range: TimeRange) -> QueryAnswer {
+        // The fields are public: a reversed range means the same interval.
+        let range = TimeRange::new(range.start, range.end);
         let matches = self
             .windows
             .iter()
@@ -271,9 +315,10 @@ impl<F: WindowFilter> Windows<F> {
     }
 
     pub(crate) fn coverage(&self, range: TimeRange) -> Coverage {
+        let range = TimeRange::new(range.start, range.end);
         match self.held {
-            Some(h) if h.start <= range.start && range.end <= h.end => Coverage::Full,
-            Some(h) if h.overlaps(&range) => Coverage::Partial,
+            Held::Range(h) if h.start <= range.start && range.end <= h.end => Coverage::Full,
+            Held::Range(h) if h.overlaps(&range) => Coverage::Partial,
             _ => Coverage::None,
         }
     }
