@@ -9,6 +9,17 @@ use traceback_core::store::{
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
 
+fn random_digests(seed: u64, n: usize) -> Vec<Digest> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let mut b = [0u8; 16];
+            rng.fill_bytes(&mut b);
+            Digest(b)
+        })
+        .collect()
+}
+
 fn filled() -> (WindowedBloomStore, Vec<Digest>) {
     let c = StoreConfig::builder()
         .capacity(300)
@@ -19,14 +30,7 @@ fn filled() -> (WindowedBloomStore, Vec<Digest>) {
         .build()
         .unwrap();
     let mut s = WindowedBloomStore::new(c);
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let ds: Vec<Digest> = (0..2_000)
-        .map(|_| {
-            let mut b = [0u8; 16];
-            rng.fill_bytes(&mut b);
-            Digest(b)
-        })
-        .collect();
+    let ds = random_digests(1, 2_000);
     for (i, chunk) in ds.chunks(50).enumerate() {
         s.insert_batch(chunk, Timestamp::from_millis(i as u64 * 100));
     }
@@ -223,14 +227,7 @@ fn nothing_held_after_an_eviction_survives_a_restart() {
         .build()
         .unwrap();
     let mut s = WindowedBloomStore::new(c);
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let ds: Vec<Digest> = (0..120)
-        .map(|_| {
-            let mut x = [0u8; 16];
-            rng.fill_bytes(&mut x);
-            Digest(x)
-        })
-        .collect();
+    let ds = random_digests(5, 120);
     let t = Timestamp::from_millis(7);
     s.insert_batch(&ds, t);
     let q = |s: &WindowedBloomStore| s.query(&ds[0], TimeRange::at(t));
