@@ -2,20 +2,13 @@
 //! target and against each store's own estimate.
 
 use core::time::Duration;
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use traceback_core::store::{DigestStore, ProbabilisticCollectionsStore, StoreConfig, WindowedBloomStore};
-use traceback_core::{Digest, TimeRange, Timestamp};
+use traceback_core::{TimeRange, Timestamp};
 
-fn digests(rng: &mut ChaCha8Rng, n: usize) -> Vec<Digest> {
-    (0..n)
-        .map(|_| {
-            let mut b = [0u8; 16];
-            rng.fill_bytes(&mut b);
-            Digest(b)
-        })
-        .collect()
-}
+mod store_support;
+use store_support::digests_from as digests;
 
 /// Fill one window to its design capacity, probe `probes` digests never
 /// inserted; return (measured rate, the store's estimate for the window).

@@ -2,23 +2,13 @@
 //! corrupt or truncated streams.
 
 use core::time::Duration;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use traceback_core::store::{
     DigestStore, PersistError, StoreConfig, WindowedBloomStore, STORE_FORMAT_VERSION,
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
 
-fn random_digests(seed: u64, n: usize) -> Vec<Digest> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let mut b = [0u8; 16];
-            rng.fill_bytes(&mut b);
-            Digest(b)
-        })
-        .collect()
-}
+mod store_support;
+use store_support::digests as random_digests;
 
 fn filled() -> (WindowedBloomStore, Vec<Digest>) {
     let c = StoreConfig::builder()

@@ -10,16 +10,8 @@ use traceback_core::store::{
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
 
-fn digests(seed: u64, n: usize) -> Vec<Digest> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let mut b = [0u8; 16];
-            rng.fill_bytes(&mut b);
-            Digest(b)
-        })
-        .collect()
-}
+mod store_support;
+use store_support::digests;
 
 fn config(capacity: u64, windows: usize) -> StoreConfig {
     let one = StoreConfig::builder()
