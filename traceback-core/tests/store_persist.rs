@@ -195,16 +195,22 @@ fn bytes_after_the_store_are_refused() {
 #[test]
 fn a_window_whose_slot_end_lies_is_refused() {
     let (s, _) = filled();
-    let mut b = bytes(&s);
-    // First window header at 136: slot_end at +24; its CRC at +64.
-    let at = 136;
-    b[at + 24..at + 32].copy_from_slice(&u64::MAX.to_le_bytes());
-    let crc = crc32fast::hash(&b[at..at + 64]);
-    b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
-    assert!(matches!(
-        WindowedBloomStore::read_from(b.as_slice()),
-        Err(PersistError::Invalid(e)) if e.contains("slot end")
-    ));
+    // First window header at 136: slot_end at +24; its CRC at +64. Off a
+    // slot boundary (500 ms slots), or before the window's last insert.
+    for lie in [1u64, 0] {
+        let mut b = bytes(&s);
+        let at = 136;
+        b[at + 24..at + 32].copy_from_slice(&lie.to_le_bytes());
+        let crc = crc32fast::hash(&b[at..at + 64]);
+        b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+        assert!(
+            matches!(
+                WindowedBloomStore::read_from(b.as_slice()),
+                Err(PersistError::Invalid(e)) if e.contains("slot end")
+            ),
+            "{lie}"
+        );
+    }
 }
 
 #[test]
@@ -235,4 +241,27 @@ fn nothing_held_after_an_eviction_survives_a_restart() {
             .coverage,
         traceback_core::store::Coverage::Full
     );
+}
+
+#[test]
+fn a_late_digest_after_a_capacity_close_survives_a_restart() {
+    // A full window of second 5, then a digest of second 3: it opens a
+    // window that continues second 5's slot. The file must load again.
+    let c = StoreConfig::builder()
+        .capacity(2)
+        .window_span(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let ds = random_digests(6, 3);
+    let mut s = WindowedBloomStore::new(c);
+    s.insert(&ds[0], Timestamp::from_millis(5_100));
+    s.insert(&ds[1], Timestamp::from_millis(5_200));
+    s.insert(&ds[2], Timestamp::from_millis(3_200));
+    assert_eq!(s.windows().len(), 2);
+    let b = bytes(&s);
+    let back = WindowedBloomStore::read_from(b.as_slice()).unwrap();
+    assert_eq!(bytes(&back), b);
+    assert!(back
+        .query(&ds[2], TimeRange::at(Timestamp::from_millis(3_200)))
+        .hit());
 }

@@ -298,9 +298,12 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         if start > end || n == 0 || n > capacity {
             return Err(bad("span or count"));
         }
-        // Every insert of a window lies before its slot end, and the latest
-        // in the slot that ends there (earlier, late ones may not).
-        if slot_end != slot_end_of(span, end) {
+        // Every insert of a window lies before its slot end, which is a slot
+        // boundary (or the end of time). It need not be the slot of its
+        // latest insert: a late digest that arrives when the window is full
+        // opens a window that continues the full one's slot.
+        let on_boundary = slot_end == Timestamp::MAX || slot_end.as_nanos() % span == 0;
+        if !on_boundary || slot_end_of(span, end) > slot_end {
             return Err(bad("slot end"));
         }
         if !(1..=MAX_HASHES).contains(&hashes) || flags > 1 {
