@@ -265,3 +265,51 @@ fn a_late_digest_after_a_capacity_close_survives_a_restart() {
         .query(&ds[2], TimeRange::at(Timestamp::from_millis(3_200)))
         .hit());
 }
+
+#[test]
+fn random_workloads_round_trip_at_every_step() {
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
+    let mut round_trips = 0;
+    for case in 0..9u64 {
+        let cap = [1u64, 5, 40][(case % 3) as usize];
+        let windows = [1usize, 2, 6][(case / 3 % 3) as usize];
+        let one = StoreConfig::builder().capacity(cap).build().unwrap();
+        let c = StoreConfig::builder()
+            .capacity(cap)
+            .window_span(Duration::from_millis(100))
+            .memory_budget_bytes(one.geometry().bytes() * windows)
+            .seed(case)
+            .build()
+            .unwrap();
+        let mut s = WindowedBloomStore::new(c);
+        let mut t = 10_000u64;
+        for step in 0..60u64 {
+            let ds = random_digests(
+                case * 1_000 + step,
+                1 + (rng.next_u32() % 3 * cap as u32) as usize,
+            );
+            match rng.next_u32() % 6 {
+                // Late by up to 0.3 s, or the same instant, or later.
+                0 => s.insert_batch(&ds, Timestamp::from_millis(t.saturating_sub(300))),
+                1 => s.advance(Timestamp::from_millis(t + 150)),
+                2 => ds.iter().for_each(|d| s.insert(d, Timestamp::from_millis(t))),
+                _ => {
+                    t += u64::from(rng.next_u32() % 120);
+                    s.insert_batch(&ds, Timestamp::from_millis(t));
+                }
+            }
+            let b = bytes(&s);
+            let back = WindowedBloomStore::read_from(b.as_slice())
+                .unwrap_or_else(|e| panic!("case {case}, step {step}: {e}"));
+            assert_eq!(bytes(&back), b, "case {case}, step {step}");
+            let probe = TimeRange::new(
+                Timestamp::from_millis(t.saturating_sub(500)),
+                Timestamp::from_millis(t),
+            );
+            assert!(ds.iter().all(|d| back.query(d, probe) == s.query(d, probe)));
+            round_trips += 1;
+        }
+    }
+    assert_eq!(round_trips, 9 * 60);
+}
