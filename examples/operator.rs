@@ -42,7 +42,7 @@ enum Command {
         /// One Suricata EVE alert line.
         #[arg(long, value_name = "JSON")]
         eve_line: Option<String>,
-        /// When the packet was seen: RFC 3339 or nanoseconds since the epoch.
+        /// When the packet was seen: RFC 3339 (2021-04-28T10:30:21.099Z) or nanoseconds since 1970.
         #[arg(long, value_name = "TIME")]
         seen_at: Option<String>,
         /// Clock tolerance either side of --seen-at.
@@ -100,13 +100,22 @@ enum Command {
     Audit,
 }
 
+/// Nanoseconds below this (1973-03-03) are taken for seconds, milliseconds
+/// or microseconds typed by mistake.
+const SMALLEST_NANOS: u64 = 100_000_000_000_000_000;
+
 fn time(s: &str) -> anyhow::Result<Timestamp> {
+    const FORMS: &str =
+        "give an RFC 3339 time (2021-04-28T10:30:21.099Z) or nanoseconds since 1970 (1619605821099000000)";
     if let Ok(n) = s.parse::<u64>() {
+        if n < SMALLEST_NANOS {
+            anyhow::bail!(
+                "--seen-at {s}: as nanoseconds this is before 1973; seconds or milliseconds? {FORMS}"
+            );
+        }
         return Ok(Timestamp::from_nanos(n));
     }
-    parse_time(s).with_context(|| {
-        format!("--seen-at {s:?}: neither an RFC 3339 time from 1970-01-01T00:00:00Z on nor nanoseconds since then")
-    })
+    parse_time(s).with_context(|| format!("--seen-at {s:?}: not a time; {FORMS}"))
 }
 
 fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {

@@ -903,3 +903,39 @@ async fn a_center_that_never_answers_fails_the_call_in_time() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_stalled_request_body_gets_408_and_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir.path().join("center.sqlite3"));
+    let srv = Running::start(&cfg, Arc::new(AwaitReport)).await;
+    let addr = srv.url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // A whole head promising 100 bytes of body, then 5 of them.
+    slow.write_all(
+        format!(
+            "POST /v1/searches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"ki",
+            token(VICTIM)
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let timeout = traceback_net::center::api::REQUEST_TIMEOUT;
+    let mut answer = Vec::new();
+    tokio::time::timeout(timeout + Duration::from_secs(5), slow.read_to_end(&mut answer))
+        .await
+        .expect("the connection is closed")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took >= timeout - Duration::from_millis(200), "{took:?}");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+    // Others are served meanwhile and after.
+    let c = srv.client(VICTIM);
+    assert!(c.raw(Method::GET, "/v1/health", vec![]).await.is_ok());
+    srv.shutdown().await;
+}

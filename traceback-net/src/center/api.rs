@@ -325,11 +325,34 @@ pub fn router(center: Center) -> Router {
 /// half-sent requests do not pile up.
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long a request may take from the end of its head to its answer, body
+/// included (256 KiB at most, so about 17 KB/s at the least): a client that
+/// stalls in its body gets `408 request_timeout` and the connection is
+/// closed.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The answer to a request that outlived [`REQUEST_TIMEOUT`].
+fn timed_out() -> Response {
+    let mut resp = ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request was not complete within {} s",
+            REQUEST_TIMEOUT.as_secs()
+        ),
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
 /// Serve the API (HTTP/1.1) on `listener` until `shutdown` completes, then
 /// finish the requests in flight for at most
 /// [`crate::server::SHUTDOWN_GRACE`] and close what is still open. A client
 /// that sends a request head slower than [`HEADER_READ_TIMEOUT`] is
-/// disconnected.
+/// disconnected; one whose request is not answered within
+/// [`REQUEST_TIMEOUT`] after its head (a stalled body) gets a 408.
 pub async fn serve(
     center: Center,
     listener: tokio::net::TcpListener,
@@ -355,7 +378,16 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let inner = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = hyper::service::service_fn(move |req| {
+            let answer = hyper::service::Service::call(&inner, req);
+            async move {
+                match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+                    Ok(r) => r,
+                    Err(_) => Ok(timed_out()),
+                }
+            }
+        });
         let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

@@ -85,8 +85,8 @@ impl CenterConfig {
         let secret_path = base_dir.join(&f.federation_secret_file);
         let secret_text = std::fs::read_to_string(&secret_path)
             .map_err(|e| ConfigError::Secret(secret_path.clone(), e.to_string()))?;
-        let federation_secret = FederationSecret::from_hex(&secret_text)
-            .map_err(|e| ConfigError::Secret(secret_path.clone(), e.to_string()))?;
+        let federation_secret = FederationSecret::from_hex(secret_text.trim())
+            .map_err(|e| ConfigError::Secret(secret_path.clone(), format!("not 64 hex digits: {e}")))?;
         let mut cfg = CenterConfig::new(base_dir.join(&f.db_path), federation_secret);
         if let Some(l) = f.listen {
             cfg.listen = l.parse().map_err(|_| ConfigError::Listen(l))?;

@@ -53,7 +53,9 @@ pub async fn run(
         .await
         .map_err(|e| RunError::Bind(config.listen, e))?;
     tracing::info!(addr = %config.listen, isps = config.isps.len(), "center listening");
-    serve(center, listener, shutdown).await.map_err(RunError::Serve)
+    serve(center, listener, shutdown).await.map_err(RunError::Serve)?;
+    tracing::info!("center stopped");
+    Ok(())
 }
 
 /// Why [`run`] stopped with an error.

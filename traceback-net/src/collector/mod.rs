@@ -102,9 +102,13 @@ impl CollectorConfig {
         };
         let secret_path = config_file::resolve(&base, &f.federation_secret_file);
         let text = std::fs::read_to_string(&secret_path)
-            .map_err(|e| invalid(format!("{}: {e}", secret_path.display())))?;
-        let secret = FederationSecret::from_hex(text.trim())
-            .map_err(|e| invalid(format!("{}: not 64 hex digits: {e}", secret_path.display())))?;
+            .map_err(|e| invalid(format!("federation secret {}: {e}", secret_path.display())))?;
+        let secret = FederationSecret::from_hex(text.trim()).map_err(|e| {
+            invalid(format!(
+                "federation secret {}: not 64 hex digits: {e}",
+                secret_path.display()
+            ))
+        })?;
         if !(f.speed == 0.0 || (MIN_SPEED..=MAX_SPEED).contains(&f.speed)) {
             return Err(invalid(format!(
                 "speed must be 0 (as fast as possible) or in {MIN_SPEED}..={MAX_SPEED} (1 = recorded pace), got {:?}",

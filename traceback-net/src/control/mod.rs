@@ -141,8 +141,12 @@ impl ControlNetConfig {
             .any(|n| n.eq_ignore_ascii_case(f.trace.algorithm.trim()))
         {
             return Err(invalid(format!(
-                "unknown trace algorithm {:?}",
-                f.trace.algorithm
+                "unknown trace algorithm {:?} (known: {})",
+                f.trace.algorithm,
+                AlgorithmRegistry::with_builtins()
+                    .names()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         if f.max_concurrent_traces == 0 {
@@ -351,5 +355,6 @@ pub async fn run(
     shutdown.await;
     tracing::info!("control: shutting down");
     handle.stop().await;
+    tracing::info!("control stopped");
     Ok(())
 }
