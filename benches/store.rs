@@ -21,8 +21,8 @@ use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 use std::sync::Arc;
 use traceback_core::store::{
-    blocked_false_positive_rate, blocked_false_positive_rate_textbook, DigestStore, ExactStore,
-    ProbabilisticCollectionsStore, StoreConfig, WindowedBloomStore,
+    blocked_false_positive_rate, BitLayout, DigestStore, ExactStore, ProbabilisticCollectionsStore,
+    StoreConfig, WindowedBloomStore,
 };
 use traceback_core::{Digest, TimeRange, Timestamp};
 use traceback_net::hugepages::HugePageAllocator;
@@ -111,15 +111,20 @@ impl Contender {
     }
 
     fn median(&self) -> f64 {
-        let mut r = self.rates.clone();
-        r.sort_by(f64::total_cmp);
-        r.get(r.len() / 2).copied().unwrap_or(0.0)
+        median(&self.rates)
     }
+}
+
+/// The median of `values` (0 when empty).
+fn median(values: &[f64]) -> f64 {
+    let mut r = values.to_vec();
+    r.sort_by(f64::total_cmp);
+    r.get(r.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Timed passes per contender; contenders take turns, pass by pass, so a
 /// change in what the neighbours on the machine do reaches all of them.
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 9;
 
 /// Capacities of the timing pass: `CAP` alone when set, else a window that
 /// stays in L3 and one second of 10GbE line rate at minimum frame size
@@ -175,10 +180,12 @@ fn report_throughput() {
                 c.rates.push(r);
             }
         }
-        let base = contenders
+        let baseline = contenders
             .iter()
             .find(|c| c.name == "probabilistic_collections")
-            .map_or(1.0, Contender::median);
+            .map(|c| c.rates.clone())
+            .unwrap_or_default();
+        let base = median(&baseline);
         println!(
             "capacity {capacity} digests per window, 3 windows ({what}); passes of {} digests",
             ds.len()
@@ -188,12 +195,17 @@ fn report_throughput() {
                 .rates
                 .iter()
                 .fold((f64::MAX, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+            // The ratio of each round's pass to the baseline's pass of the
+            // same round, then their median: the host's load drifts between
+            // rounds, less within one.
+            let per_round: Vec<f64> = c.rates.iter().zip(&baseline).map(|(r, b)| r / b).collect();
             println!(
-                "batch {:>4}  {:<26} {:>8.1} M inserts/s  ({:>5.1}x probabilistic-collections)  passes {:.1}..{:.1}",
+                "batch {:>4}  {:<26} {:>8.1} M inserts/s  ({:>5.1}x probabilistic-collections; per round {:>5.1}x)  passes {:.1}..{:.1}",
                 c.batch,
                 c.name,
                 c.median() / 1e6,
                 c.median() / base,
+                median(&per_round),
                 lo / 1e6,
                 hi / 1e6
             );
@@ -204,7 +216,8 @@ fn report_throughput() {
 
 fn report_sizing() {
     println!(
-        "\n== blocked Bloom sizing: bits/element, measured FPR (4M probes) vs the exact and the textbook formula =="
+        "\n== blocked Bloom sizing: bits/element, measured FPR (4M probes) vs the exact formula of the store's layout \
+         (distinct positions), and the exact rate positions with replacement would give at the same size =="
     );
     let n = 1_000_000u64;
     let probes = digests(3, 4_000_000);
@@ -216,12 +229,13 @@ fn report_sizing() {
         let range = TimeRange::at(Timestamp::from_secs(1));
         let hits = probes.iter().filter(|p| s.query(p, range).hit()).count();
         let bpe = g.bits() as f64 / n as f64;
+        assert_eq!(g.layout, BitLayout::Distinct);
         println!(
-            "target {target:<7} k={:<2} {bpe:>6.2} bits/element  measured {:.6}  exact {:.6}  textbook {:.6}  fill {:.3}",
+            "target {target:<7} k={:<2} {bpe:>6.3} bits/element  measured {:.6}  exact {:.6}  with replacement {:.6}  fill {:.3}",
             g.hashes,
             hits as f64 / probes.len() as f64,
+            g.layout.false_positive_rate(bpe, g.hashes),
             blocked_false_positive_rate(bpe, g.hashes),
-            blocked_false_positive_rate_textbook(bpe, g.hashes),
             s.fill_ratios()[0],
         );
     }

@@ -106,10 +106,10 @@ fn other_versions_and_foreign_data_are_refused() {
 }
 
 #[test]
-fn the_key_fingerprint_is_kept_and_version_1_streams_still_load() {
+fn the_key_fingerprint_is_kept() {
     use traceback_core::digest::{Blake3Digester, FederationSecret};
     use traceback_core::DigestProfile;
-    let (mut s, ds) = filled();
+    let (mut s, _) = filled();
     let d = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("k")).unwrap();
     assert_eq!(s.fingerprint(), None);
     let plain = bytes(&s);
@@ -126,27 +126,119 @@ fn the_key_fingerprint_is_kept_and_version_1_streams_still_load() {
     assert_eq!(back.fingerprint(), Some(d.fingerprint()));
     assert_eq!(bytes(&back), tagged);
 
-    // The same store in format version 1 (as written before fingerprints): a
-    // 120-byte header without the fingerprint field.
-    let mut v1 = plain[..116].to_vec();
-    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
-    let crc = crc32fast::hash(&v1);
-    v1.extend_from_slice(&crc.to_le_bytes());
-    v1.extend_from_slice(&plain[136..]);
-    let old = WindowedBloomStore::read_from(v1.as_slice()).unwrap();
-    assert_eq!(old.fingerprint(), None);
-    assert_eq!(old.windows(), s.windows());
-    let all = TimeRange::new(Timestamp::EPOCH, Timestamp::from_secs(10));
-    assert!(ds.iter().all(|x| old.query(x, all) == s.query(x, all)));
-    // Loading and saving it again writes the current version.
-    assert_eq!(bytes(&old), plain);
-
     // Header flags this version does not know are refused.
     let mut odd = plain.clone();
     odd[10] = 0x80;
     let body_end = 132;
     let crc = crc32fast::hash(&odd[..body_end]);
     odd[body_end..body_end + 4].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(odd.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("flags")
+    ));
+}
+
+/// `testdata/stores/format2-replacement.store`: written by the store of
+/// commit 96db9d2 (format 2, positions drawn with replacement) from
+/// `StoreConfig { capacity 2000, target 0.001, 1 s windows, budget 3 * 4096,
+/// seed 7 }` and digests `digests(11, 7000)` inserted 100 at a time every 50
+/// ms; the figures below are what that store answered.
+fn format_2_store() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/stores/format2-replacement.store"
+    ))
+    .unwrap()
+}
+
+/// Every answer `store` gives about the fixture's digests and 200 000
+/// absent probes: (kept digests found, probes by number of matching
+/// windows, sum and hash of the matching probes' indices).
+fn fixture_answers(store: &WindowedBloomStore) -> (usize, [usize; 4], u64, u64) {
+    let all = TimeRange::new(Timestamp::EPOCH, Timestamp::from_secs(100));
+    let ds = random_digests(11, 7_000);
+    let found = ds[2_000..].iter().filter(|d| store.query(d, all).hit()).count();
+    let (mut per, mut sum, mut hash) = ([0usize; 4], 0u64, 0u64);
+    for (i, p) in random_digests(12, 200_000).iter().enumerate() {
+        let m = store.query(p, all).matches.len();
+        per[m.min(3)] += 1;
+        if m > 0 {
+            sum += i as u64 * m as u64;
+            hash ^= (i as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .rotate_left(m as u32);
+        }
+    }
+    (found, per, sum, hash)
+}
+
+#[test]
+fn a_format_2_store_answers_as_it_did_and_keeps_its_windows() {
+    let raw = format_2_store();
+    assert_eq!(u16::from_le_bytes([raw[8], raw[9]]), 2);
+    let old = WindowedBloomStore::read_from(raw.as_slice()).unwrap();
+    // What the format-2 store itself answered (see `format_2_store`).
+    let want = (5_000, [199_655, 343, 2, 0], 33_685_707, 0x838c_35dc_19dd_9392);
+    assert_eq!(fixture_answers(&old), want);
+    let w = old.windows();
+    assert_eq!(
+        w.iter()
+            .map(|w| (w.count, w.span.start.as_nanos()))
+            .collect::<Vec<_>>(),
+        [
+            (2_000, 1_000_000_000),
+            (2_000, 2_000_000_000),
+            (1_000, 3_000_000_000)
+        ]
+    );
+    // Estimates from the windows' own layout (with replacement), as before;
+    // the open window is closed on load, as its layout is not the config's.
+    let fpp: Vec<u64> = w.iter().map(|w| w.false_positive_probability.to_bits()).collect();
+    assert_eq!(
+        fpp,
+        [
+            0x3f4f_e8a0_0420_7753,
+            0x3f4f_e8a0_0420_7753,
+            0x3eec_0dd3_2a02_8642
+        ]
+    );
+    assert!(w.iter().all(|w| w.sealed));
+
+    // New digests go into a new window of the current layout; the old ones
+    // keep answering after a save in the current format and a reload.
+    let mut s = old;
+    let fresh = random_digests(13, 1_500);
+    s.insert_batch(&fresh, Timestamp::from_millis(3_500));
+    assert_eq!(s.windows().len(), 3, "the oldest window made room");
+    let saved = bytes(&s);
+    assert_eq!(u16::from_le_bytes([saved[8], saved[9]]), STORE_FORMAT_VERSION);
+    let back = WindowedBloomStore::read_from(saved.as_slice()).unwrap();
+    assert_eq!(back.windows(), s.windows());
+    let t = TimeRange::at(Timestamp::from_millis(3_500));
+    assert!(fresh.iter().all(|d| back.query(d, t).hit()));
+    let kept = TimeRange::new(Timestamp::from_secs(2), Timestamp::from_secs(3));
+    let ds = random_digests(11, 7_000);
+    assert!(ds[4_000..6_000].iter().all(|d| back.query(d, kept).hit()));
+    assert_eq!(bytes(&back), saved);
+
+    // The same store as format version 1 (no fingerprint field): a 120-byte
+    // header, then the same windows.
+    let mut v1 = raw[..116].to_vec();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let crc = crc32fast::hash(&v1);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    v1.extend_from_slice(&raw[136..]);
+    let from_v1 = WindowedBloomStore::read_from(v1.as_slice()).unwrap();
+    assert_eq!(from_v1.fingerprint(), None);
+    assert_eq!(fixture_answers(&from_v1), want);
+
+    // A window of a format-2 stream may not claim the distinct layout (a
+    // flag format 2 did not have).
+    let mut odd = raw.clone();
+    let flags_at = 136 + 44; // the first window header's flags field
+    odd[flags_at] |= 2;
+    let crc = crc32fast::hash(&odd[136..136 + 64]);
+    odd[136 + 64..136 + 68].copy_from_slice(&crc.to_le_bytes());
     assert!(matches!(
         WindowedBloomStore::read_from(odd.as_slice()),
         Err(PersistError::Invalid(e)) if e.contains("flags")

@@ -1,23 +1,46 @@
-//! x86_64 paths of the blocked Bloom filter's batch insert: AVX-512 locates
-//! eight digests per step (the two 64-bit mixes and the block index in
-//! vector lanes); BMI1/BMI2 make each bit of the bit loop four instructions
-//! (`rorx` to bring the position down, `shlx` for the bit, `bextr` for the
-//! word, one `or` into the block).
+//! x86_64 paths of the blocked Bloom filter's batch insert (distinct
+//! layout, `positions`).
+//!
+//! * **AVX-512** (F, DQ, BW, with BMI1/BMI2): eight digests per step in
+//!   64-bit lanes: the two 64-bit mixes, the block index, the candidate words
+//!   and the search for repeated positions, so that the bit loop sets `k`
+//!   ready positions with four instructions each (`shr`, `bextr` for the
+//!   word, `shlx` for the bit, one `or` into the block).
+//! * **BMI** (BMI1, BMI2): digest by digest, the portable code compiled with
+//!   `shlx`/`bextr`.
 //!
 //! Every CPU-dependent `unsafe` of the store is here. The bits set are
-//! exactly those of the portable path (tested for every hash count).
+//! exactly those of `positions::distinct_mask` (tested for every hash count,
+//! on digests crafted to repeat positions in every pattern).
+//!
+//! # Finding repeats in vector lanes
+//! Candidate word `w` of eight digests is one vector; its four 16-bit slots,
+//! masked to 9 bits, are candidates `4w` to `4w + 3`. For `k` positions the
+//! kernel compares every pair among candidates `0..k` with 16-bit lane
+//! compares: a word against itself rotated by one and two slots (the second
+//! for two lanes only, so no pair is counted twice), against every earlier
+//! word rotated by zero to three slots, and each candidate of a partial last
+//! word broadcast against the full words. Each equal pair flags exactly one
+//! of its two lanes. A flagged lane is replaced by candidate `k` (the spare).
+//! Then the positions are the first `k` distinct candidates unless the spare
+//! now appears twice among them: that happens exactly when two or more lanes
+//! were flagged (two equal pairs or three equal candidates) or the spare
+//! itself repeats a kept candidate. Those digests (0.26 % at `k` = 9) are set
+//! from their key by the portable code.
 
 use super::blocked::{
-    insert_batch_k, position_word, second_word, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT,
-    MIX_C1, MIX_C2, SECOND_WORD_SALT,
+    insert_batch_k, set_located, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT, MAX_SLOT_K, MIX_C1,
+    MIX_C2, SLOT_WORDS,
 };
+use super::positions::{distinct_mask_stream, set_mask, GOLDEN};
 use crate::digest::Digest;
 use core::arch::x86_64::*;
 
 /// Which accelerated path this CPU can run, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Accel {
-    /// AVX-512F + AVX-512DQ (64-bit lane multiplies), BMI1 and BMI2.
+    /// AVX-512F, DQ (64-bit lane multiplies) and BW (16-bit lane compares),
+    /// BMI1 and BMI2.
     Avx512,
     /// BMI1 and BMI2.
     Bmi2,
@@ -28,7 +51,11 @@ impl Accel {
     #[inline]
     pub(super) fn detect() -> Option<Accel> {
         let bmi = is_x86_feature_detected!("bmi1") && is_x86_feature_detected!("bmi2");
-        if bmi && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") {
+        if bmi
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx512bw")
+        {
             Some(Accel::Avx512)
         } else if bmi {
             Some(Accel::Bmi2)
@@ -64,108 +91,79 @@ impl Accel {
     }
 }
 
-/// The batch insert with [`Bmi`], compiled with BMI1 and BMI2.
+/// The batch insert of the portable kernel, compiled with BMI1 and BMI2.
 #[target_feature(enable = "bmi1,bmi2")]
 fn insert_bmi2(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
-    super::blocked::dispatch_k!(hashes, insert_batch_k[Bmi](blocks, hashes, seed, digests));
+    super::blocked::dispatch_k!(hashes, insert_batch_k[Portable](blocks, hashes, seed, digests));
 }
 
-/// The batch insert with [`Avx512`], compiled with AVX-512, BMI1 and BMI2.
-#[target_feature(enable = "avx512f,avx512dq,bmi1,bmi2")]
+/// The batch insert with [`Avx512`], compiled with AVX-512 and BMI.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,bmi1,bmi2")]
 fn insert_avx512(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
     super::blocked::dispatch_k!(hashes, insert_batch_k[Avx512](blocks, hashes, seed, digests));
 }
 
-/// The bits of `key` in `block`, as the portable `set_bits` sets them:
-/// position `i` is bits `9 (i % 7)` to `9 (i % 7) + 8` of `key` for `i < 7`,
-/// of `key2` (the [`second_word`], drawn ahead by the locator) for the next
-/// seven, and of [`position_word`] `i / 7` beyond. Rotating the word right
-/// by `9 (i % 7)` brings the position to bits 0..9: `shlx` reads the bit
-/// number from bits 0..6 by itself, `bextr` the word from bits 6..9, and no
-/// shifted copy of the word is kept.
-///
-/// # Safety
-/// The CPU must have BMI1 and BMI2 (the caller's target features).
-#[inline(always)]
-unsafe fn set_bits_bmi<const K: u32>(block: &mut Block, key: u64, key2: u64, hashes: u32) {
-    // K == 0 stands for "not specialised": use the runtime count.
-    let k = if K == 0 { hashes } else { K };
-    let mut src = key;
-    for i in 0..k {
-        if i == 7 {
-            src = key2;
-        } else if i != 0 && i % 7 == 0 {
-            src = position_word(key, i / 7);
-        }
-        let t = src.rotate_right(9 * (i % 7));
-        // SAFETY: the caller has BMI1; `bextr` of 3 bits is below 8.
-        let word = unsafe { _bextr_u64(t, 6, 3) } as usize;
-        block.0[word & 7] |= 1u64 << (t & 63);
-    }
-}
-
-/// Whether bit setting with `K` hashes (0: the runtime count) reads the
-/// second position word.
-const fn needs_key2<const K: u32>() -> bool {
-    K == 0 || K > 7
-}
-
-/// Locates digest by digest (drawing the second word when `K` needs it);
-/// sets bits with [`set_bits_bmi`].
-pub(super) struct Bmi;
-
-impl BatchKernel for Bmi {
-    #[inline(always)]
-    fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located) {
-        Portable::locate_chunk::<K>(seed, len, chunk, out);
-        if needs_key2::<K>() {
-            for (k2, &k) in out.key2.iter_mut().zip(&out.key).take(out.len) {
-                *k2 = second_word(k);
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn set_bits<const K: u32>(block: &mut Block, key: u64, key2: u64, hashes: u32) {
-        // SAFETY: only reached from `insert_bmi2` and `insert_avx512`, which
-        // `Accel::detect` runs only when the CPU has BMI1 and BMI2.
-        unsafe { set_bits_bmi::<K>(block, key, key2, hashes) }
-    }
-}
-
-/// Locates a full chunk eight digests at a time in 64-bit vector lanes,
-/// second words included (a short chunk goes as [`Bmi`] does); sets bits
-/// with [`set_bits_bmi`].
+/// Locates a full chunk eight digests at a time in vector lanes and, for
+/// `K` up to [`MAX_SLOT_K`], finds their positions (a short chunk, and `K`
+/// = 0, go as [`Portable`]); sets ready positions with BMI.
 pub(super) struct Avx512;
 
 impl BatchKernel for Avx512 {
     #[inline(always)]
     fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located) {
         if chunk.len() != CHUNK {
-            return Bmi::locate_chunk::<K>(seed, len, chunk, out);
+            return Portable::locate_chunk::<K>(seed, len, chunk, out);
         }
+        let mut ready = 0;
         for (j, d) in chunk.chunks_exact(8).enumerate() {
             let at = j * 8;
-            // SAFETY: only reached from `insert_avx512` (AVX-512F/DQ
+            // SAFETY: only reached from `insert_avx512` (AVX-512F/DQ/BW
             // present); `d` is 8 digests and `at + 8 <= CHUNK`.
             unsafe {
-                locate8::<K>(
+                let key = locate8(
                     seed,
                     len as u64,
                     d.as_ptr(),
                     out.block[at..at + 8].as_mut_ptr(),
                     out.key[at..at + 8].as_mut_ptr(),
-                    out.key2[at..at + 8].as_mut_ptr(),
-                )
-            };
+                );
+                if K != 0 && K <= MAX_SLOT_K {
+                    ready |= positions8::<K>(key, out, at) << at;
+                }
+            }
         }
+        out.ready = ready;
         out.len = CHUNK;
     }
 
     #[inline(always)]
-    fn set_bits<const K: u32>(block: &mut Block, key: u64, key2: u64, hashes: u32) {
-        // SAFETY: only reached from `insert_avx512` (BMI1 and BMI2 present).
-        unsafe { set_bits_bmi::<K>(block, key, key2, hashes) }
+    fn set_bits<const K: u32>(block: &mut Block, l: &Located, i: usize, hashes: u32) {
+        if K != 0 && K <= MAX_SLOT_K && l.ready & (1 << i) != 0 {
+            // SAFETY: only reached from `insert_avx512` (BMI1 present).
+            unsafe { set_slots_bmi::<K>(block, l, i) }
+        } else if K != 0 && K <= MAX_SLOT_K {
+            // The 0.26 % (at k = 9) whose candidates repeat in ways the
+            // locator leaves to the candidate stream.
+            set_mask(block, distinct_mask_stream(l.key[i % CHUNK], hashes));
+        } else {
+            set_located::<K>(block, l, i, hashes);
+        }
+    }
+}
+
+/// Set the `K` ready positions of digest `i` of `l`: position `p` is the
+/// low 9 bits of slot `p % 4` of slot word `p / 4`; `bextr` takes the block
+/// word (bits 6..9), `shlx` the bit (bits 0..6).
+///
+/// # Safety
+/// The CPU must have BMI1 (the caller's target features).
+#[inline(always)]
+unsafe fn set_slots_bmi<const K: u32>(block: &mut Block, l: &Located, i: usize) {
+    for p in 0..K as usize {
+        let t = l.slots[(p / 4) % SLOT_WORDS][i % CHUNK] >> (16 * (p % 4));
+        // SAFETY: the caller has BMI1; `bextr` of 3 bits is below 8.
+        let word = unsafe { _bextr_u64(t, 6, 3) } as usize;
+        block.0[word & 7] |= 1u64 << (t & 63);
     }
 }
 
@@ -183,20 +181,12 @@ unsafe fn mix8(x: __m512i) -> __m512i {
 }
 
 /// `locate` for the eight digests at `d`: block indices to `block`, bit keys
-/// to `key`, and their second words to `key2` when `K` needs them. `len` <
-/// 2^32, so the high half of `lo * len` is
-/// `((lo >> 32) * len + ((lo & 0xffff_ffff) * len >> 32)) >> 32`, exactly.
+/// to `key`; returns the keys. `len` < 2^32, so the high half of `lo * len`
+/// is `((lo >> 32) * len + ((lo & 0xffff_ffff) * len >> 32)) >> 32`, exactly.
 #[inline(always)]
-unsafe fn locate8<const K: u32>(
-    seed: u64,
-    len: u64,
-    d: *const Digest,
-    block: *mut usize,
-    key: *mut u64,
-    key2: *mut u64,
-) {
+unsafe fn locate8(seed: u64, len: u64, d: *const Digest, block: *mut usize, key: *mut u64) -> __m512i {
     // SAFETY: caller has AVX-512F/DQ, `d` points at 8 digests (128 bytes),
-    // `block`, `key` and `key2` at 8 writable words each.
+    // `block` and `key` at 8 writable words each.
     unsafe {
         let a = _mm512_loadu_si512(d.cast());
         let b = _mm512_loadu_si512(d.cast::<u8>().add(64).cast());
@@ -212,10 +202,136 @@ unsafe fn locate8<const K: u32>(
         let idx = _mm512_srli_epi64::<32>(_mm512_add_epi64(upper, _mm512_srli_epi64::<32>(lower)));
         _mm512_storeu_si512(block.cast(), idx);
         _mm512_storeu_si512(key.cast(), hi);
-        if needs_key2::<K>() {
-            // `second_word` in lanes: mix64(key ^ 7 golden).
-            let salt = _mm512_set1_epi64(SECOND_WORD_SALT as i64);
-            _mm512_storeu_si512(key2.cast(), mix8(_mm512_xor_si512(hi, salt)));
+        hi
+    }
+}
+
+/// A `vpshufb` pattern that copies 16-bit slot `s` of every 64-bit lane to
+/// all four slots of that lane.
+#[inline(always)]
+unsafe fn broadcast_slot(s: u32) -> __m512i {
+    // Bytes 2s, 2s + 1 of each quadword; the upper quadword of each 128-bit
+    // lane is 8 bytes further.
+    let lo = 0x0100_0100_0100_0100u64.wrapping_add(0x0202_0202_0202_0202u64.wrapping_mul(u64::from(s)));
+    let hi = lo.wrapping_add(0x0808_0808_0808_0808);
+    // SAFETY: caller has AVX-512F.
+    unsafe {
+        _mm512_set_epi64(
+            hi as i64, lo as i64, hi as i64, lo as i64, hi as i64, lo as i64, hi as i64, lo as i64,
+        )
+    }
+}
+
+/// A 16-bit-lane mask (four lanes per digest, eight digests) repeating the
+/// 4-bit `lanes`.
+const fn every_digest(lanes: u32) -> u32 {
+    lanes * 0x1111_1111
+}
+
+/// Rotate every 64-bit lane left by `R` slots of 16 bits (slot `s` moves to
+/// `s + R`).
+#[inline(always)]
+unsafe fn rotate_slots<const R: u32>(v: __m512i) -> __m512i {
+    // SAFETY: caller has AVX-512F.
+    unsafe {
+        match R % 4 {
+            0 => v,
+            1 => _mm512_rol_epi64::<16>(v),
+            2 => _mm512_rol_epi64::<32>(v),
+            _ => _mm512_rol_epi64::<48>(v),
+        }
+    }
+}
+
+/// The first `K` distinct candidate positions of the eight bit keys in
+/// `key` (module docs), into `out.slots[..][at..at + 8]`; returns the mask
+/// of the digests whose slots hold them (the others repeat positions in a
+/// way left to the portable code).
+#[inline(always)]
+unsafe fn positions8<const K: u32>(key: __m512i, out: &mut Located, at: usize) -> u32 {
+    // SAFETY: caller has AVX-512F/DQ/BW; `at + 8 <= CHUNK`, so every store
+    // of 8 words at `slots[w][at..]` is in bounds.
+    unsafe {
+        let full = (K / 4) as usize; // words whose four slots are all positions
+        let part = (K % 4) as usize; // positions in the word after them
+        let nine_bits = _mm512_set1_epi16(0x1ff);
+        let mut w = [_mm512_setzero_si512(); SLOT_WORDS];
+        w[0] = _mm512_and_si512(key, nine_bits);
+        for (j, wj) in w.iter_mut().enumerate().take(full + 1).skip(1) {
+            let salt = _mm512_set1_epi64((j as u64).wrapping_mul(GOLDEN) as i64);
+            *wj = _mm512_and_si512(mix8(_mm512_xor_si512(key, salt)), nine_bits);
+        }
+        // flags[j]: lanes of word j that repeat a candidate (one per equal pair).
+        let mut flags = [0u32; SLOT_WORDS];
+        for i in 0..full {
+            flags[i] |= _mm512_cmpeq_epi16_mask(w[i], rotate_slots::<1>(w[i]));
+            flags[i] |= _mm512_mask_cmpeq_epi16_mask(every_digest(0b1100), w[i], rotate_slots::<2>(w[i]));
+            for j in 0..i {
+                flags[i] |= _mm512_cmpeq_epi16_mask(w[i], w[j]);
+                flags[i] |= _mm512_cmpeq_epi16_mask(w[i], rotate_slots::<1>(w[j]));
+                flags[i] |= _mm512_cmpeq_epi16_mask(w[i], rotate_slots::<2>(w[j]));
+                flags[i] |= _mm512_cmpeq_epi16_mask(w[i], rotate_slots::<3>(w[j]));
+            }
+        }
+        if part > 0 {
+            let p = full;
+            for s in 0..part {
+                let b = _mm512_shuffle_epi8(w[p], broadcast_slot(s as u32));
+                for j in 0..full {
+                    flags[j] |= _mm512_cmpeq_epi16_mask(w[j], b);
+                }
+            }
+            if part >= 2 {
+                let lanes = if part == 2 { 0b0010 } else { 0b0110 };
+                flags[p] |= _mm512_mask_cmpeq_epi16_mask(every_digest(lanes), w[p], rotate_slots::<1>(w[p]));
+            }
+            if part == 3 {
+                flags[p] |= _mm512_mask_cmpeq_epi16_mask(every_digest(0b0100), w[p], rotate_slots::<2>(w[p]));
+            }
+        }
+        // The spare, candidate K, in every slot, replaces the flagged lanes;
+        // count how often it then appears among the positions.
+        let spare = _mm512_shuffle_epi8(w[(K / 4) as usize], broadcast_slot(K % 4));
+        let zero = _mm512_setzero_si512();
+        let mut twice = zero;
+        for (j, (wj, fj)) in w.iter().zip(flags).enumerate().take(full + usize::from(part > 0)) {
+            let lanes = if j < full {
+                u32::MAX
+            } else {
+                every_digest((1 << part) - 1)
+            };
+            let kept = _mm512_mask_mov_epi16(*wj, fj, spare);
+            let seen = _mm512_mask_cmpeq_epi16_mask(lanes, kept, spare);
+            // Each lane holding the spare adds 2 * 255 to its digest's sum.
+            twice = _mm512_add_epi64(twice, _mm512_sad_epu8(_mm512_movm_epi16(seen), zero));
+            _mm512_storeu_si512(out.slots[j][at..at + 8].as_mut_ptr().cast(), kept);
+        }
+        let slow = _mm512_cmpge_epu64_mask(twice, _mm512_set1_epi64(2 * 510));
+        u32::from(!slow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::blocked::locate;
+    use super::*;
+
+    #[test]
+    fn the_vector_locator_agrees_with_the_scalar_one() {
+        if Accel::detect() != Some(Accel::Avx512) {
+            return;
+        }
+        let ds: Vec<Digest> = (0..8u8).map(|i| Digest([i.wrapping_mul(37); 16])).collect();
+        let (mut block, mut key) = ([0usize; 8], [0u64; 8]);
+        #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+        fn run(ds: &[Digest], block: &mut [usize; 8], key: &mut [u64; 8]) {
+            // SAFETY: the test checked the CPU; 8 digests, 8 words each.
+            unsafe { locate8(11, 1000, ds.as_ptr(), block.as_mut_ptr(), key.as_mut_ptr()) };
+        }
+        // SAFETY: AVX-512F/DQ/BW detected above.
+        unsafe { run(&ds, &mut block, &mut key) };
+        for (i, d) in ds.iter().enumerate() {
+            assert_eq!((block[i], key[i]), locate(11, 1000, d));
         }
     }
 }

@@ -1,11 +1,15 @@
 //! The validated configuration shared by every windowed store.
 
-use super::geometry::BloomGeometry;
+use super::geometry::{BitLayout, BloomGeometry};
 use core::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Replaced by the computed geometry in `validate`.
-const PLACEHOLDER: BloomGeometry = BloomGeometry { blocks: 1, hashes: 1 };
+const PLACEHOLDER: BloomGeometry = BloomGeometry {
+    blocks: 1,
+    hashes: 1,
+    layout: BitLayout::Distinct,
+};
 
 /// Largest filter one window may need (16 GiB, about 8.8 billion digests
 /// at 0.1 %): a configuration that would allocate more at its first insert

@@ -2,26 +2,35 @@
 //!
 //! A blocked Bloom filter (Putze, Sanders and Singler, "Cache-, Hash- and
 //! Space-Efficient Bloom Filters", 2007) sends each element to one block of
-//! `B = 512` bits (one 64-byte cache line) and sets `k` bits inside it, each
-//! at a uniform position (with replacement: two may coincide). With `c = m /
-//! n` bits per element, the number of elements landing in a block is Poisson
-//! with mean `λ = B / c`; after `i` elements a given bit is set with
-//! probability close to `1 - (1 - 1/B)^{i·k}`, and a query for an absent
-//! element tests its own `k` positions, of which `D` are distinct. So
+//! `B = 512` bits (one 64-byte cache line) and sets `k` bits inside it. With
+//! `c = m / n` bits per element, the number of elements landing in a block
+//! is Poisson with mean `λ = B / c`, and the false-positive rate is the
+//! Poisson mixture, over the block's load `i`, of the chance that `i`
+//! elements cover all of a query's positions:
 //!
 //! ```text
-//!   P(c, k) = Σ_{i ≥ 0}  e^{-λ} λ^i / i!  ·  Σ_d  P(D = d) · A(d, i·k) ,   λ = B / c
+//!   P(c, k) = Σ_{i ≥ 0}  e^{-λ} λ^i / i!  ·  Cover(i) ,   λ = B / c
 //! ```
 //!
-//! where `P(D = d)` is the chance that `k` uniform draws from `B` positions
-//! give `d` distinct ones, and `A(d, n)` the chance that `n` uniform throws
-//! hit all of `d` given positions. The often quoted form `(1 - (1 -
-//! 1/B)^{i·k})^k` takes `D = k` and independent bits: two errors of opposite
-//! sign (a query's repeated positions make a false positive more likely, the
-//! dependence between bits less); at `k` = 9 and 15.49 bits per element it
-//! says 0.1000 % where the exact sum says 0.1021 % and 8 M probes measured
-//! 0.1019 %. Uneven block loads cost space: at 0.1 % the classic filter needs
-//! 14.4 bits per element, the blocked one 15.55 (`k` = 9).
+//! `Cover(i)` depends on how an element's positions are drawn ([`BitLayout`]):
+//!
+//! * [`BitLayout::Distinct`] (every new window): an element sets exactly `k`
+//!   bits, a uniform `k`-subset of its block. `Cover(i)` follows, element by
+//!   element, how many of the query's `k` positions are covered: an element
+//!   covers `h` of the `u` still uncovered with the hypergeometric chance
+//!   `C(u, h) C(B - u, k - h) / C(B, k)`.
+//! * [`BitLayout::Replacement`] (windows saved in store formats 1 and 2):
+//!   `k` uniform positions drawn with replacement, so two may coincide. A
+//!   query tests its `D` distinct positions and `Cover(i) = Σ_d P(D = d) ·
+//!   A(d, i·k)`, `A(d, n)` being the chance that `n` uniform throws hit all
+//!   of `d` given positions. The often quoted form `(1 - (1 - 1/B)^{i·k})^k`
+//!   takes `D = k` and independent bits; at `k` = 9 and 15.49 bits per
+//!   element it says 0.1000 % where the exact sum says 0.1021 % and 8 M
+//!   probes measured 0.1019 %.
+//!
+//! Distinct positions need less space: at 0.1 % 15.48 bits per element
+//! (`k` = 9) against 15.55 with replacement. Uneven block loads cost space
+//! either way: the classic (unblocked) filter needs 14.4.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,24 +41,57 @@ pub const BLOCK_BYTES: usize = BLOCK_BITS / 8;
 /// The largest number of bits set per element.
 pub const MAX_HASHES: u32 = 24;
 
-/// The shape of one window's filter: how many blocks and bits per element.
+/// How an element's `k` bit positions inside its block are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum BitLayout {
+    /// `k` distinct positions: the first `k` distinct of a stream of
+    /// candidates (`docs/storage.md`). Every new window uses it.
+    #[default]
+    Distinct,
+    /// `k` positions drawn with replacement (two may coincide): windows saved
+    /// in store formats 1 and 2, still read and queried.
+    Replacement,
+}
+
+impl BitLayout {
+    /// The expected false-positive rate of a full filter of this layout at
+    /// `bits_per_element` and `hashes` bits per element (module docs).
+    pub fn false_positive_rate(self, bits_per_element: f64, hashes: u32) -> f64 {
+        match self {
+            BitLayout::Distinct => blocked_false_positive_rate_distinct(bits_per_element, hashes),
+            BitLayout::Replacement => blocked_false_positive_rate(bits_per_element, hashes),
+        }
+    }
+}
+
+/// The shape of one window's filter: how many blocks, how many bits per
+/// element and how they are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BloomGeometry {
     /// Number of 512-bit blocks.
     pub blocks: usize,
     /// Bits set per element (inside its one block).
     pub hashes: u32,
+    /// How the bits are drawn.
+    pub layout: BitLayout,
 }
 
 impl BloomGeometry {
-    /// The smallest geometry holding `capacity` elements at or below `target_fpp`,
-    /// with `k` chosen to minimise space. `None` if the target is out of reach
-    /// (below about 1e-12) or the filter would not fit in memory.
+    /// The smallest geometry of the default layout ([`BitLayout::Distinct`])
+    /// holding `capacity` elements at or below `target_fpp`, with `k` chosen
+    /// to minimise space. `None` if the target is out of reach (below about
+    /// 1e-12) or the filter would not fit in memory.
     pub fn for_target(capacity: u64, target_fpp: f64) -> Option<Self> {
+        Self::for_target_in(capacity, target_fpp, BitLayout::Distinct)
+    }
+
+    /// [`BloomGeometry::for_target`] for a given layout.
+    pub fn for_target_in(capacity: u64, target_fpp: f64, layout: BitLayout) -> Option<Self> {
         if capacity == 0 || !(target_fpp > 0.0 && target_fpp < 1.0) {
             return None;
         }
-        let (bits_per_element, hashes) = optimal_bits_per_element(target_fpp)?;
+        let (bits_per_element, hashes) = optimal_bits_per_element(target_fpp, layout)?;
         let bits = (capacity as f64 * bits_per_element).ceil();
         let blocks = (bits / BLOCK_BITS as f64).ceil();
         if !(blocks >= 1.0 && blocks * BLOCK_BYTES as f64 <= isize::MAX as f64 / 2.0) {
@@ -58,6 +100,7 @@ impl BloomGeometry {
         Some(BloomGeometry {
             blocks: blocks as usize,
             hashes,
+            layout,
         })
     }
 
@@ -76,12 +119,14 @@ impl BloomGeometry {
         if count == 0 {
             return 0.0;
         }
-        blocked_false_positive_rate(self.bits() as f64 / count as f64, self.hashes)
+        self.layout
+            .false_positive_rate(self.bits() as f64 / count as f64, self.hashes)
     }
 }
 
-/// `P(c, k)` for a 512-bit blocked Bloom filter (see the module docs),
-/// exact for Poisson block loads: the chance that all of a query's distinct
+/// `P(c, k)` for a 512-bit blocked Bloom filter with positions drawn with
+/// replacement ([`BitLayout::Replacement`], module docs), exact for Poisson
+/// block loads: the chance that all of a query's distinct
 /// positions were hit by the block's `i · k` insert positions is followed
 /// throw by throw (no independence assumed, every term positive, so it stays
 /// accurate down to the smallest targets).
@@ -117,6 +162,54 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
         }
         (1..=k).map(|d| distinct[d] * covered[d][d]).sum()
     })
+}
+
+/// `P(c, k)` for a 512-bit blocked Bloom filter whose elements set `k`
+/// distinct bits ([`BitLayout::Distinct`], module docs), exact for Poisson
+/// block loads: the number of the query's `k` positions covered is followed
+/// element by element (hypergeometric steps, every term positive, so it
+/// stays accurate down to the smallest targets).
+pub fn blocked_false_positive_rate_distinct(bits_per_element: f64, hashes: u32) -> f64 {
+    if bits_per_element.is_nan() || bits_per_element <= 0.0 || hashes == 0 {
+        return 1.0;
+    }
+    if bits_per_element.is_infinite() {
+        return 0.0;
+    }
+    let k = hashes.min(MAX_HASHES) as usize;
+    // step[u][h]: chance that an element covers h of u uncovered positions.
+    let all = binomial(BLOCK_BITS, k);
+    let step: Vec<Vec<f64>> = (0..=k)
+        .map(|u| {
+            (0..=u)
+                .map(|h| binomial(u, h) * binomial(BLOCK_BITS - u, k - h) / all)
+                .collect()
+        })
+        .collect();
+    // covered[j]: chance that j of the query's k positions are covered.
+    let mut covered = vec![0.0; k + 1];
+    covered[0] = 1.0;
+    let mut next = vec![0.0; k + 1];
+    poisson_sum(BLOCK_BITS as f64 / bits_per_element, |i| {
+        if i > 0 {
+            next.iter_mut().for_each(|x| *x = 0.0);
+            for (j, &p) in covered.iter().enumerate() {
+                for (h, &s) in step[k - j].iter().enumerate() {
+                    next[j + h] += p * s;
+                }
+            }
+            core::mem::swap(&mut covered, &mut next);
+        }
+        covered[k]
+    })
+}
+
+/// `C(n, r)` as a float (exact to rounding for the sizes used here: `n` ≤ 512, `r` ≤ 24).
+fn binomial(n: usize, r: usize) -> f64 {
+    if r > n {
+        return 0.0;
+    }
+    (0..r).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
 /// `Σ_i Pois(i; λ) · term(i)` over the block loads `i` that matter, `term`
@@ -191,17 +284,17 @@ pub fn classic_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
 }
 
 /// The fewest bits per element (and the `k` achieving it) for which a blocked
-/// filter stays at or below `target_fpp`.
-pub fn optimal_bits_per_element(target_fpp: f64) -> Option<(f64, u32)> {
+/// filter of `layout` stays at or below `target_fpp`.
+pub fn optimal_bits_per_element(target_fpp: f64, layout: BitLayout) -> Option<(f64, u32)> {
     let mut best: Option<(f64, u32)> = None;
     for k in 1..=MAX_HASHES {
         let (mut lo, mut hi) = (0.5_f64, 256.0_f64);
-        if blocked_false_positive_rate(hi, k) > target_fpp {
+        if layout.false_positive_rate(hi, k) > target_fpp {
             continue;
         }
         for _ in 0..36 {
             let mid = 0.5 * (lo + hi);
-            if blocked_false_positive_rate(mid, k) <= target_fpp {
+            if layout.false_positive_rate(mid, k) <= target_fpp {
                 hi = mid;
             } else {
                 lo = mid;
@@ -255,14 +348,52 @@ mod tests {
     }
 
     #[test]
+    fn distinct_positions_match_an_independent_evaluation() {
+        // Python (mpmath, 60 digits), by inclusion-exclusion over the query's
+        // positions: Cover(i) = Σ_j (-1)^j C(k, j) (C(B - j, k) / C(B, k))^i.
+        for (c, k, want) in [
+            (15.48, 9, 0.001_000_243_359_874_55),
+            (15.4806, 9, 0.001_000_013_337_677_18),
+            (9.89, 6, 0.010_000_868_090_450_9),
+            (22.0, 12, 9.718_836_074_331_8e-5),
+            (60.0, 24, 2.033_558_789_410_51e-8),
+            (4.0, 3, 0.147_927_767_064_409),
+        ] {
+            let p = blocked_false_positive_rate_distinct(c, k);
+            assert!((p / want - 1.0).abs() < 1e-9, "({c}, {k}): {p} vs {want}");
+        }
+        // Around the sizes used, distinct positions do better than positions
+        // with replacement (not everywhere: with k large and few bits per
+        // element their extra set bits cost more than the repeats).
+        for (c, k) in [(9.9, 6), (15.5, 9), (22.0, 12)] {
+            assert!(blocked_false_positive_rate_distinct(c, k) < blocked_false_positive_rate(c, k));
+        }
+        assert_eq!(blocked_false_positive_rate_distinct(f64::NAN, 9), 1.0);
+        assert_eq!(blocked_false_positive_rate_distinct(f64::INFINITY, 9), 0.0);
+    }
+
+    #[test]
     fn sizing_at_one_per_mille() {
-        let (c, k) = optimal_bits_per_element(0.001).unwrap();
-        assert!((15.5..15.6).contains(&c), "{c}");
+        // Distinct positions reach 0.1 % at 15.4806 bits (k = 9): under 15.5.
+        let (c, k) = optimal_bits_per_element(0.001, BitLayout::Distinct).unwrap();
+        assert!((15.480..15.481).contains(&c), "{c}");
+        assert_eq!(k, 9);
+        // With replacement no k gets under 15.546.
+        let (c, k) = optimal_bits_per_element(0.001, BitLayout::Replacement).unwrap();
+        assert!((15.54..15.55).contains(&c), "{c}");
         assert_eq!(k, 9);
         let g = BloomGeometry::for_target(1_000_000, 0.001).unwrap();
+        assert_eq!(g.layout, BitLayout::Distinct);
+        assert!(g.bits() as f64 / 1e6 < 15.5);
         assert!(g.false_positive_rate(1_000_000) <= 0.001);
         assert!(g.false_positive_rate(1_100_000) > 0.001);
         assert!(BloomGeometry::for_target(0, 0.001).is_none());
         assert!(BloomGeometry::for_target(10, 1.5).is_none());
+        // The other targets' best k: 6 at 1 %, 12 at 0.01 %.
+        assert_eq!(optimal_bits_per_element(0.01, BitLayout::Distinct).unwrap().1, 6);
+        assert_eq!(
+            optimal_bits_per_element(0.0001, BitLayout::Distinct).unwrap().1,
+            12
+        );
     }
 }

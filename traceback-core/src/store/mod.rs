@@ -25,14 +25,16 @@ mod geometry;
 mod memory;
 mod pc;
 mod persist;
+mod positions;
 mod windows;
 
 pub use bloom::WindowedBloomStore;
 pub use config::{ConfigError, StoreConfig, StoreConfigBuilder, MAX_WINDOW_BYTES};
 pub use exact::ExactStore;
 pub use geometry::{
-    blocked_false_positive_rate, blocked_false_positive_rate_textbook, classic_false_positive_rate,
-    optimal_bits_per_element, BloomGeometry, BLOCK_BITS, BLOCK_BYTES, MAX_HASHES,
+    blocked_false_positive_rate, blocked_false_positive_rate_distinct, blocked_false_positive_rate_textbook,
+    classic_false_positive_rate, optimal_bits_per_element, BitLayout, BloomGeometry, BLOCK_BITS, BLOCK_BYTES,
+    MAX_HASHES,
 };
 pub use memory::{FilterAllocator, FilterBlock, FilterMemory};
 pub use pc::ProbabilisticCollectionsStore;

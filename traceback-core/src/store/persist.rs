@@ -10,7 +10,7 @@
 use super::blocked::{Block, BlockedBloom};
 use super::bloom::WindowedBloomStore;
 use super::config::{from_parts, ConfigError};
-use super::geometry::{BLOCK_BITS, BLOCK_BYTES, MAX_HASHES};
+use super::geometry::{BitLayout, BLOCK_BITS, BLOCK_BYTES, MAX_HASHES};
 use super::windows::{slot_end as slot_end_of, Counters, Held, Window, WindowFilter, Windows};
 use crate::digest::DigestFingerprint;
 use crate::time::{TimeRange, Timestamp};
@@ -19,12 +19,19 @@ use std::io::{self, Read, Write};
 
 /// The first 8 bytes of a saved store.
 pub const MAGIC: [u8; 8] = *b"TBDSTORE";
-/// The format version this crate writes (it reads this one and version 1,
-/// which had no key fingerprint).
-pub const VERSION: u16 = 2;
+/// The format version this crate writes. It reads this one, version 2
+/// (windows all with positions drawn with replacement) and version 1 (no
+/// key fingerprint either).
+pub const VERSION: u16 = 3;
 
 /// Header flag: the fingerprint field holds the store's key fingerprint.
 const FLAG_FINGERPRINT: u16 = 1;
+
+/// Window flag: the window is closed.
+const WINDOW_SEALED: u32 = 1;
+/// Window flag (version 3): its elements set distinct positions
+/// ([`BitLayout::Distinct`]); without it, positions with replacement.
+const WINDOW_DISTINCT: u32 = 2;
 
 /// Why a saved store could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +95,7 @@ impl Section {
 /// Header of version 1: magic, version, flags, config, held, counters,
 /// window count, CRC.
 const HEADER_LEN_V1: usize = 8 + 2 + 2 + 5 * 8 + 4 + 2 * 8 + 5 * 8 + 4 + 4;
-/// Version 2 adds the 16-byte key fingerprint before the CRC.
+/// Versions 2 and 3 add the 16-byte key fingerprint before the CRC.
 const HEADER_LEN: usize = HEADER_LEN_V1 + 16;
 const WINDOW_HEADER_LEN: usize = 5 * 8 + 4 + 4 + 8 + 8;
 
@@ -135,7 +142,11 @@ pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<
         wh.u64(win.slot_end.as_nanos());
         wh.u64(win.count);
         wh.u32(win.filter.hashes());
-        wh.u32(u32::from(win.sealed));
+        let layout = match win.filter.layout() {
+            BitLayout::Replacement => 0,
+            _ => WINDOW_DISTINCT,
+        };
+        wh.u32(u32::from(win.sealed) | layout);
         wh.u64(win.filter.seed());
         wh.u64(win.filter.geometry().bits());
         wh.finish(&mut out)?;
@@ -210,7 +221,7 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     let version = u16::from_le_bytes(version);
     let header_len = match version {
         1 => HEADER_LEN_V1,
-        VERSION => HEADER_LEN,
+        2 | VERSION => HEADER_LEN,
         v => return Err(PersistError::UnsupportedVersion(v)),
     };
     let mut whole = vec![0u8; header_len];
@@ -225,7 +236,7 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     }
     let mut f = Fields(&body[10..]);
     let flags = f.u16();
-    // Version 1 reserved the field (always 0); version 2 knows one flag.
+    // Version 1 reserved the field (always 0); versions 2 and 3 know one flag.
     let known = if version == 1 { 0 } else { FLAG_FINGERPRINT };
     if flags & !known != 0 {
         return Err(invalid(format!("unknown header flags {flags:#06x}")));
@@ -306,10 +317,21 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         if !on_boundary || slot_end_of(span, end) > slot_end {
             return Err(bad("slot end"));
         }
-        if !(1..=MAX_HASHES).contains(&hashes) || flags > 1 {
+        // Windows before version 3 drew positions with replacement.
+        let known = if version < 3 {
+            WINDOW_SEALED
+        } else {
+            WINDOW_SEALED | WINDOW_DISTINCT
+        };
+        if !(1..=MAX_HASHES).contains(&hashes) || flags & !known != 0 {
             return Err(bad("hash count or flags"));
         }
-        let sealed = flags == 1;
+        let sealed = flags & WINDOW_SEALED != 0;
+        let layout = if flags & WINDOW_DISTINCT != 0 {
+            BitLayout::Distinct
+        } else {
+            BitLayout::Replacement
+        };
         if !sealed && i + 1 != count {
             return Err(bad("only the last window may be open"));
         }
@@ -344,9 +366,10 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
                 section: format!("window {i} bits"),
             });
         }
-        let filter = BlockedBloom::from_parts(blocks, hashes, wseed);
-        // An open window sized unlike the configuration is closed: new inserts
-        // go to a window of the configured geometry.
+        let filter = BlockedBloom::from_parts(blocks, hashes, wseed, layout);
+        // An open window shaped unlike the configuration (another size, or
+        // positions with replacement) is closed: new inserts go to a window
+        // of the configured geometry.
         let sealed = sealed || filter.geometry() != config.geometry();
         let sealed_fpp = if sealed {
             filter.false_positive_probability(n)
