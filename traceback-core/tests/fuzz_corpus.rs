@@ -77,10 +77,11 @@ fn frame_decoder_corpus() {
 fn store_reader_corpus() {
     let seeds = seeds("store_reader");
     let loaded = seeds.iter().filter(|(_, b)| fuzzing::store_reader(b)).count();
-    // The valid stores (current version with and without a fingerprint,
-    // version 1) load; the cut and altered ones do not.
+    // The valid stores (current version empty, with and without a
+    // fingerprint; format 2 and format 1) load; the cut and altered ones do
+    // not.
     assert!(
-        loaded >= 3 && loaded < seeds.len(),
+        loaded >= 5 && loaded < seeds.len(),
         "{loaded} of {} seeds load",
         seeds.len()
     );
@@ -113,18 +114,21 @@ fn store_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let d = Blake3Digester::new(DigestProfile::V1, &FederationSecret::from_passphrase("fuzz")).unwrap();
     s.set_fingerprint(Some(d.fingerprint()));
     let tagged = save(&s);
-    // The same store as format version 1 wrote it (no fingerprint field).
-    let mut v1 = plain[..116].to_vec();
+    // A store written by format 2 (positions with replacement), and the same
+    // as format 1 wrote it (no fingerprint field).
+    let v2 = fs::read(root().join("testdata/stores/format2-replacement.store")).unwrap();
+    let mut v1 = v2[..116].to_vec();
     v1[8..10].copy_from_slice(&1u16.to_le_bytes());
     let crc = crc32fast::hash(&v1);
     v1.extend_from_slice(&crc.to_le_bytes());
-    v1.extend_from_slice(&plain[136..]);
+    v1.extend_from_slice(&v2[136..]);
     let mut flipped = tagged.clone();
     flipped[150] ^= 0x40;
     vec![
         ("empty.store", empty),
         ("windows.store", plain.clone()),
         ("fingerprint.store", tagged.clone()),
+        ("format2.store", v2),
         ("version1.store", v1),
         ("cut-header.store", plain[..60].to_vec()),
         ("cut-bits.store", tagged[..tagged.len() - 9].to_vec()),

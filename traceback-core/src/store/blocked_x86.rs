@@ -167,6 +167,101 @@ unsafe fn set_slots_bmi<const K: u32>(block: &mut Block, l: &Located, i: usize) 
     }
 }
 
+/// Whether two of the first `K` candidates in `words` (`K` ≤ 16) are
+/// equal, in SSE2 (the x86_64 baseline): candidates 0..8 are the eight
+/// 16-bit lanes of one vector, 8..16 of another, masked to 9 bits; lanes past
+/// `K` hold distinct values above 511 so they equal nothing. Every pair of
+/// one vector is compared by rotating it one to four lanes (rotation `r`
+/// and `8 - r` meet the same pairs); the second vector's lanes against the
+/// first, broadcast lane by lane when it holds one or two candidates (the
+/// defaults: `k` = 9), else rotated zero to seven lanes, and against each
+/// other as the first.
+#[inline(always)]
+pub(super) fn first_repeat_sse2<const K: u32>(words: &[u64; 4]) -> bool {
+    /// `(valid lanes' 9-bit mask, filler)` for the vector of candidates
+    /// `8 * half ..`: lanes past `K` become `0x200 | lane`.
+    #[inline(always)]
+    fn lanes<const K: u32>(half: u32) -> ([i16; 8], [i16; 8]) {
+        let (mut keep, mut fill) = ([0i16; 8], [0i16; 8]);
+        for (i, (k, f)) in keep.iter_mut().zip(fill.iter_mut()).enumerate() {
+            let lane = 8 * half + i as u32;
+            if lane < K {
+                *k = 0x1ff;
+            } else {
+                *f = 0x200 | lane as i16;
+            }
+        }
+        (keep, fill)
+    }
+    /// The eight lanes of `x`, masked by `keep`, filled by `fill`.
+    #[inline(always)]
+    unsafe fn load(x: (u64, u64), (keep, fill): ([i16; 8], [i16; 8])) -> __m128i {
+        let v = |a: [i16; 8]| {
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            unsafe { _mm_setr_epi16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]) }
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            _mm_or_si128(
+                _mm_and_si128(_mm_set_epi64x(x.1 as i64, x.0 as i64), v(keep)),
+                v(fill),
+            )
+        }
+    }
+    /// `x` rotated by `lanes` 16-bit lanes.
+    #[inline(always)]
+    unsafe fn rotate(x: __m128i, lanes: u32) -> __m128i {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe {
+            match lanes % 8 {
+                0 => x,
+                1 => _mm_or_si128(_mm_srli_si128::<2>(x), _mm_slli_si128::<14>(x)),
+                2 => _mm_shuffle_epi32::<0b00_11_10_01>(x),
+                3 => _mm_or_si128(_mm_srli_si128::<6>(x), _mm_slli_si128::<10>(x)),
+                4 => _mm_shuffle_epi32::<0b01_00_11_10>(x),
+                5 => _mm_or_si128(_mm_srli_si128::<10>(x), _mm_slli_si128::<6>(x)),
+                6 => _mm_shuffle_epi32::<0b10_01_00_11>(x),
+                _ => _mm_or_si128(_mm_srli_si128::<14>(x), _mm_slli_si128::<2>(x)),
+            }
+        }
+    }
+    /// `eq` with the lanes of `x` equal to another lane of `x` set.
+    #[inline(always)]
+    unsafe fn pairs_within(x: __m128i, mut eq: __m128i) -> __m128i {
+        for r in 1..=4 {
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            eq = unsafe { _mm_or_si128(eq, _mm_cmpeq_epi16(x, rotate(x, r))) };
+        }
+        eq
+    }
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    unsafe {
+        let a = load((words[0], words[1]), lanes::<K>(0));
+        let mut eq = _mm_setzero_si128();
+        if K >= 2 {
+            eq = pairs_within(a, eq);
+        }
+        if K > 8 {
+            let b = load((words[2], words[3]), lanes::<K>(1));
+            if K - 8 <= 2 {
+                let first = _mm_shuffle_epi32::<0>(_mm_shufflelo_epi16::<0>(b));
+                eq = _mm_or_si128(eq, _mm_cmpeq_epi16(a, first));
+                if K - 8 == 2 {
+                    let second = _mm_shuffle_epi32::<0>(_mm_shufflelo_epi16::<0b01_01_01_01>(b));
+                    eq = _mm_or_si128(eq, _mm_cmpeq_epi16(a, second));
+                    eq = _mm_or_si128(eq, _mm_cmpeq_epi16(first, second));
+                }
+            } else {
+                eq = pairs_within(b, eq);
+                for r in 0..8 {
+                    eq = _mm_or_si128(eq, _mm_cmpeq_epi16(b, rotate(a, r)));
+                }
+            }
+        }
+        _mm_movemask_epi8(eq) != 0
+    }
+}
+
 /// `mix64` on eight lanes.
 #[inline(always)]
 unsafe fn mix8(x: __m512i) -> __m512i {

@@ -86,14 +86,29 @@ fn for_first_candidates<const K: u32>(words: &[u64; 4], mut f: impl FnMut(usize,
     }
 }
 
+/// Whether two of the first `K` candidates in `words` are equal (`K` ≤ 16).
+#[inline(always)]
+fn first_repeat<const K: u32>(words: &[u64; 4]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        super::blocked_x86::first_repeat_sse2::<K>(words)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        first_repeat_swar::<K>(words)
+    }
+}
+
 /// Whether two of the first `K` candidates in `words` are equal (`K` ≤ 16),
-/// in registers: every pair of 16-bit slots is XOR-ed (a word with itself
+/// in 64-bit registers (every target; x86_64 uses the SSE2 form of
+/// `blocked_x86`, half the instructions): every pair of 16-bit slots is XOR-ed (a word with itself
 /// rotated by one and two slots, with every earlier word rotated by zero to
 /// three, a candidate of the last, partial word broadcast against the full
 /// ones), and a zero slot found with the SWAR test `(x - 0x0001..) & !x &
 /// 0x8000..` (exact as "is any slot zero": slots hold 9 bits).
 #[inline(always)]
-fn first_repeat<const K: u32>(words: &[u64; 4]) -> bool {
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))] // tests compare it with the SSE2 form
+pub(super) fn first_repeat_swar<const K: u32>(words: &[u64; 4]) -> bool {
     const ONES: u64 = 0x0001_0001_0001_0001;
     const HIGH: u64 = 0x8000_8000_8000_8000;
     const NINE: u64 = 0x01ff_01ff_01ff_01ff;
@@ -129,7 +144,7 @@ fn first_repeat<const K: u32>(words: &[u64; 4]) -> bool {
 /// Set the distinct-layout bits of `key` in `block`, `K` = `k` known at
 /// compile time (0: not specialised). The first `K` candidates are the
 /// positions when no two are equal (about 93 % of keys at `k` = 9, told in
-/// registers by [`first_repeat`]); they are set straight into the block in
+/// registers by `first_repeat`); they are set straight into the block in
 /// any case, being a subset of the positions, and a key with a repeat then
 /// walks the candidate stream for the rest.
 #[inline(always)]
@@ -314,6 +329,50 @@ mod tests {
                 ));
             }
         }
+    }
+
+    /// Words whose first candidates repeat in every way a few slots can.
+    fn repeating_words(i: u64) -> [u64; 4] {
+        let r = |j: u64| mix64(i.wrapping_mul(31) ^ j);
+        let mut w = [r(0), r(1), r(2), r(3)];
+        // Copy one slot's 9 bits onto another, within or across words.
+        let (from, to) = ((r(4) % 16) as usize, (r(5) % 16) as usize);
+        if !i.is_multiple_of(3) {
+            let v = (w[from / 4] >> (16 * (from % 4))) & 0x1ff;
+            w[to / 4] = (w[to / 4] & !(0x1ff << (16 * (to % 4)))) | (v << (16 * (to % 4)));
+        }
+        w
+    }
+
+    #[test]
+    fn every_repeat_test_agrees_with_pairwise_comparison() {
+        fn check<const K: u32>() {
+            for i in 0..3_000 {
+                let w = repeating_words(i);
+                let c: Vec<u64> = (0..K as usize)
+                    .map(|p| (w[p / 4] >> (16 * (p % 4))) & 511)
+                    .collect();
+                let want = (0..c.len()).any(|a| (0..a).any(|b| c[a] == c[b]));
+                assert_eq!(first_repeat_swar::<K>(&w), want, "swar K={K} {w:x?}");
+                assert_eq!(first_repeat::<K>(&w), want, "K={K} {w:x?}");
+            }
+        }
+        check::<1>();
+        check::<2>();
+        check::<3>();
+        check::<4>();
+        check::<5>();
+        check::<6>();
+        check::<7>();
+        check::<8>();
+        check::<9>();
+        check::<10>();
+        check::<11>();
+        check::<12>();
+        check::<13>();
+        check::<14>();
+        check::<15>();
+        check::<16>();
     }
 
     #[test]
