@@ -6,15 +6,18 @@
 //!   and the search for repeated positions, so that the bit loop sets `k`
 //!   ready positions with four instructions each (`shr`, `bextr` for the
 //!   word, `shlx` for the bit, one `or` into the block).
+//! * **AVX2** (with BMI1/BMI2): the mixes digest by digest in general
+//!   registers (AVX2 has no 64-bit lane multiply), the search for repeats
+//!   four digests per step in 256-bit vectors; the same bit loop.
 //! * **BMI** (BMI1, BMI2): digest by digest, the portable code compiled with
-//!   `shlx`/`bextr`.
+//!   `shlx`/`bextr` (repeats told by the SSE2 test below).
 //!
 //! Every CPU-dependent `unsafe` of the store is here. The bits set are
 //! exactly those of `positions::distinct_mask` (tested for every hash count,
 //! on digests crafted to repeat positions in every pattern).
 //!
 //! # Finding repeats in vector lanes
-//! Candidate word `w` of eight digests is one vector; its four 16-bit slots,
+//! Candidate word `w` of eight (AVX2: four) digests is one vector; its four 16-bit slots,
 //! masked to 9 bits, are candidates `4w` to `4w + 3`. For `k` positions the
 //! kernel compares every pair among candidates `0..k` with 16-bit lane
 //! compares: a word against itself rotated by one and two slots (the second
@@ -32,7 +35,7 @@ use super::blocked::{
     insert_batch_k, set_located, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT, MAX_SLOT_K, MIX_C1,
     MIX_C2, SLOT_WORDS,
 };
-use super::positions::{distinct_mask_stream, set_mask, GOLDEN};
+use super::positions::{candidate_word, distinct_mask_stream, set_mask, GOLDEN};
 use crate::digest::Digest;
 use core::arch::x86_64::*;
 
@@ -42,6 +45,8 @@ pub(super) enum Accel {
     /// AVX-512F, DQ (64-bit lane multiplies) and BW (16-bit lane compares),
     /// BMI1 and BMI2.
     Avx512,
+    /// AVX2, BMI1 and BMI2.
+    Avx2,
     /// BMI1 and BMI2.
     Bmi2,
 }
@@ -57,6 +62,8 @@ impl Accel {
             && is_x86_feature_detected!("avx512bw")
         {
             Some(Accel::Avx512)
+        } else if bmi && is_x86_feature_detected!("avx2") {
+            Some(Accel::Avx2)
         } else if bmi {
             Some(Accel::Bmi2)
         } else {
@@ -68,7 +75,8 @@ impl Accel {
     #[cfg(test)]
     pub(super) fn available() -> Vec<Accel> {
         match Accel::detect() {
-            Some(Accel::Avx512) => vec![Accel::Bmi2, Accel::Avx512],
+            Some(Accel::Avx512) => vec![Accel::Bmi2, Accel::Avx2, Accel::Avx512],
+            Some(Accel::Avx2) => vec![Accel::Bmi2, Accel::Avx2],
             Some(Accel::Bmi2) => vec![Accel::Bmi2],
             None => Vec::new(),
         }
@@ -85,6 +93,7 @@ impl Accel {
                 Accel::Avx512 if u32::try_from(blocks.len()).is_ok() => {
                     insert_avx512(blocks, hashes, seed, digests)
                 }
+                Accel::Avx2 => insert_avx2(blocks, hashes, seed, digests),
                 _ => insert_bmi2(blocks, hashes, seed, digests),
             }
         }
@@ -95,6 +104,12 @@ impl Accel {
 #[target_feature(enable = "bmi1,bmi2")]
 fn insert_bmi2(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
     super::blocked::dispatch_k!(hashes, insert_batch_k[Portable](blocks, hashes, seed, digests));
+}
+
+/// The batch insert with [`Avx2`], compiled with AVX2 and BMI.
+#[target_feature(enable = "avx2,bmi1,bmi2")]
+fn insert_avx2(blocks: &mut [Block], hashes: u32, seed: u64, digests: &[Digest]) {
+    super::blocked::dispatch_k!(hashes, insert_batch_k[Avx2](blocks, hashes, seed, digests));
 }
 
 /// The batch insert with [`Avx512`], compiled with AVX-512 and BMI.
@@ -149,6 +164,147 @@ impl BatchKernel for Avx512 {
             set_located::<K>(block, l, i, hashes);
         }
     }
+}
+
+/// Locates digest by digest (the 64-bit mixes in general registers: AVX2
+/// has no 64-bit lane multiply), then, for `K` up to [`MAX_SLOT_K`], finds
+/// the positions of four digests per step in 16-bit lanes as [`Avx512`]
+/// does (a short chunk, and `K` = 0, go as [`Portable`]); sets ready
+/// positions with BMI.
+pub(super) struct Avx2;
+
+impl BatchKernel for Avx2 {
+    #[inline(always)]
+    fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located) {
+        Portable::locate_chunk::<K>(seed, len, chunk, out);
+        if K == 0 || K > MAX_SLOT_K || chunk.len() != CHUNK {
+            return;
+        }
+        for i in 0..CHUNK {
+            let key = out.key[i];
+            out.slots[0][i] = key;
+            for j in 1..=(K / 4) as usize {
+                out.slots[j % SLOT_WORDS][i] = candidate_word(key, j as u64);
+            }
+        }
+        let mut ready = 0;
+        for at in (0..CHUNK).step_by(4) {
+            // SAFETY: only reached from `insert_avx2` (AVX2 present);
+            // `at + 4 <= CHUNK`.
+            ready |= unsafe { positions4::<K>(out, at) } << at;
+        }
+        out.ready = ready;
+    }
+
+    #[inline(always)]
+    fn set_bits<const K: u32>(block: &mut Block, l: &Located, i: usize, hashes: u32) {
+        Avx512::set_bits::<K>(block, l, i, hashes);
+    }
+}
+
+/// [`positions8`] for the four digests `at..at + 4` of `out`, whose
+/// candidate words are already in `out.slots`, in 256-bit vectors (AVX2):
+/// compares give lane masks, `vpshufb` rotates and broadcasts slots,
+/// `vpblendvb` puts the spare in; returns the mask of ready digests.
+#[inline(always)]
+unsafe fn positions4<const K: u32>(out: &mut Located, at: usize) -> u32 {
+    /// A `vpshufb` pattern that moves byte `b` of every quadword to byte
+    /// `pick(b)` (each 128-bit lane holds two quadwords).
+    #[inline(always)]
+    unsafe fn pattern(pick: impl Fn(u8) -> u8) -> __m256i {
+        let mut p = [0u8; 32];
+        for (i, b) in p.iter_mut().enumerate() {
+            let q = (i / 8) % 2;
+            *b = (q * 8) as u8 + pick((i % 8) as u8);
+        }
+        // SAFETY: caller has AVX2; 32 bytes read from `p`.
+        unsafe { _mm256_loadu_si256(p.as_ptr().cast()) }
+    }
+    /// Every quadword rotated left by `r` 16-bit slots.
+    #[inline(always)]
+    unsafe fn rotate(v: __m256i, r: u8) -> __m256i {
+        // SAFETY: caller has AVX2.
+        unsafe { _mm256_shuffle_epi8(v, pattern(|b| (b + 8 - 2 * r) % 8)) }
+    }
+    /// Slot `s` of every quadword in its four slots.
+    #[inline(always)]
+    unsafe fn broadcast(v: __m256i, s: u8) -> __m256i {
+        // SAFETY: caller has AVX2.
+        unsafe { _mm256_shuffle_epi8(v, pattern(|b| 2 * s + b % 2)) }
+    }
+    /// Lanes `lanes` (a 4-bit pattern) of every quadword: 0xffff, else 0.
+    #[inline(always)]
+    unsafe fn lane_mask(lanes: u8) -> __m256i {
+        // SAFETY: caller has AVX2.
+        unsafe { broadcast_lanes(lanes) }
+    }
+    // SAFETY: caller has AVX2; `at + 4 <= CHUNK`, so every load and store
+    // of 4 words at `slots[w][at..]` is in bounds.
+    unsafe {
+        let full = (K / 4) as usize;
+        let part = (K % 4) as usize;
+        let nine_bits = _mm256_set1_epi16(0x1ff);
+        let mut w = [_mm256_setzero_si256(); SLOT_WORDS];
+        for (j, wj) in w.iter_mut().enumerate().take(full + 1) {
+            let v = _mm256_loadu_si256(out.slots[j][at..at + 4].as_ptr().cast());
+            *wj = _mm256_and_si256(v, nine_bits);
+        }
+        let eq = |a: __m256i, b: __m256i| _mm256_cmpeq_epi16(a, b);
+        let mut flags = [_mm256_setzero_si256(); SLOT_WORDS];
+        for i in 0..full {
+            let r1 = rotate(w[i], 1);
+            let r2 = _mm256_and_si256(eq(w[i], rotate(w[i], 2)), lane_mask(0b1100));
+            flags[i] = _mm256_or_si256(flags[i], _mm256_or_si256(eq(w[i], r1), r2));
+            for j in 0..i {
+                for r in 0..4 {
+                    flags[i] = _mm256_or_si256(flags[i], eq(w[i], rotate(w[j], r)));
+                }
+            }
+        }
+        if part > 0 {
+            let p = full;
+            for s in 0..part {
+                let b = broadcast(w[p], s as u8);
+                for j in 0..full {
+                    flags[j] = _mm256_or_si256(flags[j], eq(w[j], b));
+                }
+            }
+            if part >= 2 {
+                let lanes = if part == 2 { 0b0010 } else { 0b0110 };
+                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 1)), lane_mask(lanes));
+                flags[p] = _mm256_or_si256(flags[p], e);
+            }
+            if part == 3 {
+                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 2)), lane_mask(0b0100));
+                flags[p] = _mm256_or_si256(flags[p], e);
+            }
+        }
+        let spare = broadcast(w[(K / 4) as usize], (K % 4) as u8);
+        let zero = _mm256_setzero_si256();
+        let mut twice = zero;
+        for j in 0..full + usize::from(part > 0) {
+            let lanes = if j < full { 0b1111 } else { (1u8 << part) - 1 };
+            let kept = _mm256_blendv_epi8(w[j], spare, flags[j]);
+            let seen = _mm256_and_si256(eq(kept, spare), lane_mask(lanes));
+            twice = _mm256_add_epi64(twice, _mm256_sad_epu8(seen, zero));
+            _mm256_storeu_si256(out.slots[j][at..at + 4].as_mut_ptr().cast(), kept);
+        }
+        let slow = _mm256_cmpgt_epi64(twice, _mm256_set1_epi64x(2 * 510 - 1));
+        (!_mm256_movemask_pd(_mm256_castsi256_pd(slow)) & 0b1111) as u32
+    }
+}
+
+/// 0xffff in the 16-bit lanes `lanes` (a 4-bit pattern) of every quadword.
+#[inline(always)]
+unsafe fn broadcast_lanes(lanes: u8) -> __m256i {
+    let mut q = 0u64;
+    for s in 0..4 {
+        if lanes & (1 << s) != 0 {
+            q |= 0xffff << (16 * s);
+        }
+    }
+    // SAFETY: caller has AVX.
+    unsafe { _mm256_set1_epi64x(q as i64) }
 }
 
 /// Set the `K` ready positions of digest `i` of `l`: position `p` is the
