@@ -71,7 +71,7 @@ pub(crate) fn window_seed(store_seed: u64, seq: u64) -> u64 {
 /// few dozen lines are in flight, and with filters beyond the caches the
 /// insert then waits on memory. Into L2 they stay in flight in the L2's
 /// larger queue; the bit loop's load then finds the line in L2. Measured on
-/// the bench machine (Zen 4) with 29 MB filters: 1.3x to 1.5x the insert rate
+/// the bench machine (Zen 4) with 29 MB filters: 1.4x to 1.5x the insert rate
 /// of `T0`; equal within noise when the filter fits in L2
 /// (`docs/performance.md`).
 #[inline(always)]

@@ -131,11 +131,8 @@ impl BloomGeometry {
 /// throw by throw (no independence assumed, every term positive, so it stays
 /// accurate down to the smallest targets).
 pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
-    if bits_per_element.is_nan() || bits_per_element <= 0.0 || hashes == 0 {
-        return 1.0;
-    }
-    if bits_per_element.is_infinite() {
-        return 0.0;
+    if let Some(p) = degenerate(bits_per_element, hashes) {
+        return p;
     }
     let k = hashes.min(MAX_HASHES) as usize;
     let b = BLOCK_BITS as f64;
@@ -170,11 +167,8 @@ pub fn blocked_false_positive_rate(bits_per_element: f64, hashes: u32) -> f64 {
 /// element by element (hypergeometric steps, every term positive, so it
 /// stays accurate down to the smallest targets).
 pub fn blocked_false_positive_rate_distinct(bits_per_element: f64, hashes: u32) -> f64 {
-    if bits_per_element.is_nan() || bits_per_element <= 0.0 || hashes == 0 {
-        return 1.0;
-    }
-    if bits_per_element.is_infinite() {
-        return 0.0;
+    if let Some(p) = degenerate(bits_per_element, hashes) {
+        return p;
     }
     let k = hashes.min(MAX_HASHES) as usize;
     // step[u][h]: chance that an element covers h of u uncovered positions.
@@ -202,6 +196,18 @@ pub fn blocked_false_positive_rate_distinct(bits_per_element: f64, hashes: u32) 
         }
         covered[k]
     })
+}
+
+/// The rate where there is nothing to sum: 1 without bits or hashes (or a
+/// NaN size), 0 with infinitely many bits.
+fn degenerate(bits_per_element: f64, hashes: u32) -> Option<f64> {
+    if bits_per_element.is_nan() || bits_per_element <= 0.0 || hashes == 0 {
+        Some(1.0)
+    } else if bits_per_element.is_infinite() {
+        Some(0.0)
+    } else {
+        None
+    }
 }
 
 /// `C(n, r)` as a float (exact to rounding for the sizes used here: `n` ≤ 512, `r` ≤ 24).
