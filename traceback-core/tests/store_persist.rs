@@ -252,6 +252,34 @@ fn reseal_header(b: &mut [u8]) {
 }
 
 #[test]
+fn windows_of_an_older_size_load_though_today_fewer_fit() {
+    // The format-2 fixture (3 windows of 61 blocks, budget 12 288 bytes)
+    // with its capacity raised to 2 200: today's sizing gives 67-block
+    // windows, of which the budget holds 2; the file's 3 fit it, so they all
+    // load and answer, and the next window to open evicts down to the budget.
+    let mut raw = format_2_store();
+    raw[20..28].copy_from_slice(&2_200u64.to_le_bytes()); // capacity
+    let crc = crc32fast::hash(&raw[..132]);
+    raw[132..136].copy_from_slice(&crc.to_le_bytes());
+    let mut s = WindowedBloomStore::read_from(raw.as_slice()).unwrap();
+    assert_eq!(s.config().max_windows(), 2);
+    assert_eq!(s.windows().len(), 3);
+    assert_eq!(fixture_answers(&s).0, 5_000);
+    let evicted = s.stats().windows_evicted;
+    s.insert(&Digest([9; 16]), Timestamp::from_secs(4));
+    assert_eq!(s.stats().windows_evicted, evicted + 2);
+    assert_eq!(s.windows().len(), 2);
+    // But windows that together exceed the budget are refused.
+    raw[36..44].copy_from_slice(&(11_711u64).to_le_bytes()); // budget, one byte short
+    let crc = crc32fast::hash(&raw[..132]);
+    raw[132..136].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(raw.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("budget")
+    ));
+}
+
+#[test]
 fn a_header_declaring_huge_counts_allocates_nothing_for_them() {
     // An empty store's 136 bytes, then: budget 2^63 - 1 (so max_windows is
     // huge), next_seq u64::MAX, window_count u32::MAX. Only the budget and

@@ -28,7 +28,7 @@
 //! Then the positions are the first `k` distinct candidates unless the spare
 //! now appears twice among them: that happens exactly when two or more lanes
 //! were flagged (two equal pairs or three equal candidates) or the spare
-//! itself repeats a kept candidate. Those digests (0.26 % at `k` = 9) are set
+//! itself repeats a kept candidate. Those digests (0.275 % at `k` = 9) are set
 //! from their key by the portable code.
 
 use super::blocked::{
@@ -157,7 +157,7 @@ impl BatchKernel for Avx512 {
             // SAFETY: only reached from `insert_avx512` (BMI1 present).
             unsafe { set_slots_bmi::<K>(block, l, i) }
         } else if K != 0 && K <= MAX_SLOT_K {
-            // The 0.26 % (at k = 9) whose candidates repeat in ways the
+            // The 0.275 % (at k = 9) whose candidates repeat in ways the
             // locator leaves to the candidate stream.
             set_mask(block, distinct_mask_stream(l.key[i % CHUNK], hashes));
         } else {

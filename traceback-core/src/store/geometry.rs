@@ -81,7 +81,8 @@ impl BloomGeometry {
     /// The smallest geometry of the default layout ([`BitLayout::Distinct`])
     /// holding `capacity` elements at or below `target_fpp`, with `k` chosen
     /// to minimise space. `None` if the target is out of reach (below about
-    /// 1e-12) or the filter would not fit in memory.
+    /// 1e-14: 24 bits in 256 per element) or the filter would not fit in
+    /// memory.
     pub fn for_target(capacity: u64, target_fpp: f64) -> Option<Self> {
         Self::for_target_in(capacity, target_fpp, BitLayout::Distinct)
     }

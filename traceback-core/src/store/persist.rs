@@ -277,10 +277,15 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         }
     };
     let mut windows = Windows::<BlockedBloom>::new(config);
-    if count > windows.max_windows {
+    // Every window is at least one block, and the windows together fit the
+    // budget (checked window by window below, against their own sizes: a
+    // store written by an older version has windows of that version's size,
+    // so their number may exceed what the budget holds at today's sizing;
+    // the next rotations evict down to it).
+    if count as u64 > budget as u64 / BLOCK_BYTES as u64 {
         return Err(invalid(format!(
-            "{count} windows, the budget holds {}",
-            windows.max_windows
+            "{count} windows, the budget of {budget} bytes holds at most {}",
+            budget / BLOCK_BYTES
         )));
     }
     if count > 0 && held == Held::Nothing {
@@ -290,6 +295,7 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     // Grown as windows arrive: `count` is bounded only by the budget the
     // file itself declares.
     let mut out: VecDeque<Window<BlockedBloom>> = VecDeque::with_capacity(count.min(64));
+    let mut held_bytes = 0u64;
     for i in 0..count {
         let b: [u8; WINDOW_HEADER_LEN + 4] = read_section(&mut input, || format!("window {i} header"))?;
         let mut f = Fields(&b[..WINDOW_HEADER_LEN]);
@@ -335,9 +341,10 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         if !sealed && i + 1 != count {
             return Err(bad("only the last window may be open"));
         }
-        if bit_len == 0 || bit_len % BLOCK_BITS as u64 != 0 || bit_len / 8 > budget as u64 {
-            return Err(bad("bit length"));
+        if bit_len == 0 || bit_len % BLOCK_BITS as u64 != 0 || bit_len / 8 > budget as u64 - held_bytes {
+            return Err(bad("bit length (the windows together exceed the memory budget)"));
         }
+        held_bytes += bit_len / 8;
         let blocks_n = (bit_len / BLOCK_BITS as u64) as usize;
         let mut blocks: Vec<Block> = Vec::new();
         let mut crc = crc32fast::Hasher::new();

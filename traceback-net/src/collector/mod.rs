@@ -29,7 +29,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use traceback_core::digest::{Blake3Digester, DigestFingerprint, FederationSecret};
 use traceback_core::proto::{Hello, Role};
-use traceback_core::store::{DigestStore, StoreConfig, WindowedBloomStore};
+use traceback_core::store::{
+    DigestStore, StoreConfig, WindowedBloomStore, STORE_FORMAT_VERSION, STORE_MAGIC,
+};
 use traceback_core::{Asn, DigestProfile};
 
 /// A collector's configuration (the TOML file, paths resolved).
@@ -221,24 +223,48 @@ impl CollectorHandle {
 /// The store from the state file if there is one, else a new one; either
 /// way marked with the digester's key fingerprint. A state file written under
 /// another key or profile is refused (its digests would never match, and
-/// overwriting it would lose its history); one without a fingerprint (format
-/// version 1) is loaded with a warning.
+/// overwriting it would lose its history); one without a fingerprint (store
+/// format 1, or a store saved without one) is loaded with a warning. A file
+/// in an older store format is copied to `<file>.format<N>` (once) before the
+/// first save rewrites it in the current format.
 fn load_store(
     config: &CollectorConfig,
     expected: DigestFingerprint,
 ) -> Result<WindowedBloomStore, CollectorError> {
     let mut store = match &config.state_file {
         Some(path) if path.exists() => {
-            let file = std::fs::File::open(path).map_err(|source| CollectorError::Io {
-                context: format!("opening {}", path.display()),
-                source,
-            })?;
+            let io_err = |context: String| move |source| CollectorError::Io { context, source };
+            let mut file =
+                std::fs::File::open(path).map_err(io_err(format!("opening {}", path.display())))?;
+            let version =
+                store_format_version(&mut file).map_err(io_err(format!("reading {}", path.display())))?;
             let store = WindowedBloomStore::read_from(std::io::BufReader::new(file)).map_err(|source| {
                 CollectorError::State {
                     path: path.clone(),
                     source,
                 }
             })?;
+            // The file is rewritten in the current format at start, which the
+            // versions that wrote older formats cannot read: keep the original.
+            if let Some(v) = version.filter(|&v| v < STORE_FORMAT_VERSION) {
+                let mut name = path.clone().into_os_string();
+                name.push(format!(".format{v}"));
+                let backup = std::path::PathBuf::from(name);
+                if !backup.exists() {
+                    std::fs::copy(path, &backup).map_err(io_err(format!(
+                        "copying {} to {}",
+                        path.display(),
+                        backup.display()
+                    )))?;
+                }
+                tracing::warn!(
+                    file = %path.display(),
+                    backup = %backup.display(),
+                    "collector: the state file is in store format {v}; it is rewritten in format \
+                     {STORE_FORMAT_VERSION}, which older versions cannot read; the original is kept \
+                     beside it"
+                );
+            }
             match store.fingerprint() {
                 Some(stored) if stored != expected => {
                     return Err(CollectorError::ForeignState {
@@ -250,8 +276,9 @@ fn load_store(
                 Some(_) => {}
                 None => tracing::warn!(
                     file = %path.display(),
-                    "collector: the state file records no key fingerprint (format version 1); \
-                     loaded without checking it was made with this federation secret and key epoch"
+                    "collector: the state file records no key fingerprint (store format 1, or saved \
+                     without one); loaded without checking it was made with this federation secret and \
+                     key epoch"
                 ),
             }
             tracing::info!(file = %path.display(), windows = store.stats().windows, "collector: store reloaded");
@@ -261,6 +288,23 @@ fn load_store(
     };
     store.set_fingerprint(Some(expected));
     Ok(store)
+}
+
+/// The store format version in the header of `file` (`None` when it does
+/// not start with the store magic: the reader then says why), leaving the
+/// file at its start.
+fn store_format_version(file: &mut std::fs::File) -> std::io::Result<Option<u16>> {
+    use std::io::{Read, Seek};
+    let mut head = [0u8; 10];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    file.rewind()?;
+    Ok((read == head.len() && head[..8] == STORE_MAGIC).then(|| u16::from_le_bytes([head[8], head[9]])))
 }
 
 /// Write the store to `path` atomically (temporary file, then rename).

@@ -93,6 +93,32 @@ async fn a_restarted_collector_still_answers_for_packets_stored_before() {
         assert_eq!(std::fs::read(&state).unwrap(), saved);
     }
 
+    // A state file in an older store format (the format-2 fixture) loads,
+    // is copied beside itself once, and is rewritten in the current format.
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/stores/format2-replacement.store"
+    ))
+    .unwrap();
+    std::fs::write(&state, &fixture).unwrap();
+    let backup = dir.path().join("store.bin.format2");
+    for _ in 0..2 {
+        let c =
+            traceback_net::collector::start(config(DigestProfile::V1, secret()), CancellationToken::new())
+                .await
+                .unwrap();
+        c.stop().await.unwrap();
+        assert_eq!(std::fs::read(&backup).unwrap(), fixture, "the original is kept");
+        let now = std::fs::read(&state).unwrap();
+        assert_eq!(
+            u16::from_le_bytes([now[8], now[9]]),
+            traceback_core::store::STORE_FORMAT_VERSION
+        );
+        let back = traceback_core::store::WindowedBloomStore::read_from(now.as_slice()).unwrap();
+        assert_eq!(back.windows().len(), 3, "the fixture's windows are kept");
+    }
+    std::fs::remove_file(&backup).unwrap();
+
     // A corrupt state file is a typed error, not a panic.
     std::fs::write(&state, b"not a store").unwrap();
     let r =
