@@ -25,7 +25,7 @@ pub(super) const SLOTS_PER_WORD: u32 = 4;
 
 /// Candidate words drawn before the (never reached in practice) fallback:
 /// 256 uniform candidates give fewer than 24 distinct positions out of 512
-/// with a chance far below 2^-1000.
+/// with a chance below 2^-1000.
 const MAX_WORDS: u64 = 64;
 
 /// Candidate word `j` of the distinct layout: the key itself for `j = 0`,
@@ -101,11 +101,12 @@ fn first_repeat<const K: u32>(words: &[u64; 4]) -> bool {
 
 /// Whether two of the first `K` candidates in `words` are equal (`K` ≤ 16),
 /// in 64-bit registers (every target; x86_64 uses the SSE2 form of
-/// `blocked_x86`, half the instructions): every pair of 16-bit slots is XOR-ed (a word with itself
-/// rotated by one and two slots, with every earlier word rotated by zero to
-/// three, a candidate of the last, partial word broadcast against the full
-/// ones), and a zero slot found with the SWAR test `(x - 0x0001..) & !x &
-/// 0x8000..` (exact as "is any slot zero": slots hold 9 bits).
+/// `blocked_x86`, half the instructions). Every pair of 16-bit slots is
+/// XOR-ed (a word with itself rotated by one and two slots, with every
+/// earlier word rotated by zero to three, a candidate of the last, partial
+/// word broadcast against the full ones), and a zero slot found with the
+/// SWAR test `(x - 0x0001..) & !x & 0x8000..` (exact as "is any slot zero":
+/// slots hold 9 bits).
 #[inline(always)]
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))] // tests compare it with the SSE2 form
 pub(super) fn first_repeat_swar<const K: u32>(words: &[u64; 4]) -> bool {
