@@ -177,6 +177,7 @@ fn a_format_2_store_answers_as_it_did_and_keeps_its_windows() {
     let raw = format_2_store();
     assert_eq!(u16::from_le_bytes([raw[8], raw[9]]), 2);
     let old = WindowedBloomStore::read_from(raw.as_slice()).unwrap();
+    assert_eq!(old.read_format(), Some(2));
     // What the format-2 store itself answered (see `format_2_store`).
     let want = (5_000, [199_655, 343, 2, 0], 33_685_707, 0x838c_35dc_19dd_9392);
     assert_eq!(fixture_answers(&old), want);
@@ -213,6 +214,7 @@ fn a_format_2_store_answers_as_it_did_and_keeps_its_windows() {
     let saved = bytes(&s);
     assert_eq!(u16::from_le_bytes([saved[8], saved[9]]), STORE_FORMAT_VERSION);
     let back = WindowedBloomStore::read_from(saved.as_slice()).unwrap();
+    assert_eq!(back.read_format(), Some(STORE_FORMAT_VERSION));
     assert_eq!(back.windows(), s.windows());
     let t = TimeRange::at(Timestamp::from_millis(3_500));
     assert!(fresh.iter().all(|d| back.query(d, t).hit()));

@@ -130,20 +130,6 @@ impl Located {
     };
 }
 
-/// Set the distinct-layout bits of digest `i` of `l` in `block`: from its
-/// slots when the locator found them, else from its key.
-#[inline(always)]
-pub(super) fn set_located<const K: u32>(block: &mut Block, l: &Located, i: usize, hashes: u32) {
-    if K != 0 && K <= MAX_SLOT_K && l.ready & (1 << i) != 0 {
-        for p in 0..K as usize {
-            let t = l.slots[(p / 4) % SLOT_WORDS][i % CHUNK] >> (16 * (p % 4));
-            block.0[((t >> 6) & 7) as usize] |= 1u64 << (t & 63);
-        }
-    } else {
-        set_distinct_k::<K>(block, l.key[i % CHUNK], hashes);
-    }
-}
-
 /// How a batch insert finds the blocks and bit keys of a chunk of digests,
 /// and sets a digest's bits (distinct layout): the portable code by default,
 /// CPU-specific kernels in `blocked_x86`. `K` is the hash count when
@@ -155,10 +141,11 @@ pub(super) trait BatchKernel {
     fn locate_chunk<const K: u32>(seed: u64, len: usize, chunk: &[Digest], out: &mut Located);
 
     /// Set the bits of digest `i` of `l` in `block`, exactly as
-    /// [`distinct_mask`] places them.
+    /// `positions::distinct_mask` places them: from its key (a kernel whose
+    /// locator finds positions sets its ready digests from their slots).
     #[inline(always)]
     fn set_bits<const K: u32>(block: &mut Block, l: &Located, i: usize, hashes: u32) {
-        set_located::<K>(block, l, i, hashes);
+        set_distinct_k::<K>(block, l.key[i % CHUNK], hashes);
     }
 }
 
@@ -335,7 +322,7 @@ impl BlockedBloom {
         if let Some(b) = self.memory.blocks_mut().get_mut(block) {
             match layout {
                 BitLayout::Replacement => set_mask(b, replacement_mask(key, hashes)),
-                _ => dispatch_k!(hashes, set_distinct_k(b, key, hashes)),
+                BitLayout::Distinct => dispatch_k!(hashes, set_distinct_k(b, key, hashes)),
             }
         }
     }
@@ -366,7 +353,7 @@ impl BlockedBloom {
         let (block, key) = locate(self.seed, blocks.len(), d);
         blocks.get(block).is_some_and(|b| match self.layout {
             BitLayout::Replacement => has_mask(b, replacement_mask(key, hashes)),
-            _ => dispatch_k!(hashes, has_distinct_k(b, key, hashes)),
+            BitLayout::Distinct => dispatch_k!(hashes, has_distinct_k(b, key, hashes)),
         })
     }
 

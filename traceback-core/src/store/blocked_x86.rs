@@ -32,10 +32,10 @@
 //! from their key by the portable code.
 
 use super::blocked::{
-    insert_batch_k, set_located, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT, MAX_SLOT_K, MIX_C1,
-    MIX_C2, SLOT_WORDS,
+    insert_batch_k, BatchKernel, Block, Located, Portable, CHUNK, HI_SALT, MAX_SLOT_K, MIX_C1, MIX_C2,
+    SLOT_WORDS,
 };
-use super::positions::{candidate_word, distinct_mask_stream, set_mask, GOLDEN};
+use super::positions::{candidate_word, set_distinct_k, GOLDEN};
 use crate::digest::Digest;
 use core::arch::x86_64::*;
 
@@ -154,14 +154,13 @@ impl BatchKernel for Avx512 {
     #[inline(always)]
     fn set_bits<const K: u32>(block: &mut Block, l: &Located, i: usize, hashes: u32) {
         if K != 0 && K <= MAX_SLOT_K && l.ready & (1 << i) != 0 {
-            // SAFETY: only reached from `insert_avx512` (BMI1 present).
+            // SAFETY: only reached from `insert_avx512` and `insert_avx2`
+            // (BMI1 present).
             unsafe { set_slots_bmi::<K>(block, l, i) }
-        } else if K != 0 && K <= MAX_SLOT_K {
-            // The 0.275 % (at k = 9) whose candidates repeat in ways the
-            // locator leaves to the candidate stream.
-            set_mask(block, distinct_mask_stream(l.key[i % CHUNK], hashes));
         } else {
-            set_located::<K>(block, l, i, hashes);
+            // Short chunks, k > 15, and the 0.275 % (at k = 9) whose
+            // candidates repeat in ways the locator leaves to the stream.
+            set_distinct_k::<K>(block, l.key[i % CHUNK], hashes);
         }
     }
 }
@@ -232,12 +231,6 @@ unsafe fn positions4<const K: u32>(out: &mut Located, at: usize) -> u32 {
         // SAFETY: caller has AVX2.
         unsafe { _mm256_shuffle_epi8(v, pattern(|b| 2 * s + b % 2)) }
     }
-    /// Lanes `lanes` (a 4-bit pattern) of every quadword: 0xffff, else 0.
-    #[inline(always)]
-    unsafe fn lane_mask(lanes: u8) -> __m256i {
-        // SAFETY: caller has AVX2.
-        unsafe { broadcast_lanes(lanes) }
-    }
     // SAFETY: caller has AVX2; `at + 4 <= CHUNK`, so every load and store
     // of 4 words at `slots[w][at..]` is in bounds.
     unsafe {
@@ -253,7 +246,7 @@ unsafe fn positions4<const K: u32>(out: &mut Located, at: usize) -> u32 {
         let mut flags = [_mm256_setzero_si256(); SLOT_WORDS];
         for i in 0..full {
             let r1 = rotate(w[i], 1);
-            let r2 = _mm256_and_si256(eq(w[i], rotate(w[i], 2)), lane_mask(0b1100));
+            let r2 = _mm256_and_si256(eq(w[i], rotate(w[i], 2)), broadcast_lanes(0b1100));
             flags[i] = _mm256_or_si256(flags[i], _mm256_or_si256(eq(w[i], r1), r2));
             for j in 0..i {
                 for r in 0..4 {
@@ -271,11 +264,11 @@ unsafe fn positions4<const K: u32>(out: &mut Located, at: usize) -> u32 {
             }
             if part >= 2 {
                 let lanes = if part == 2 { 0b0010 } else { 0b0110 };
-                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 1)), lane_mask(lanes));
+                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 1)), broadcast_lanes(lanes));
                 flags[p] = _mm256_or_si256(flags[p], e);
             }
             if part == 3 {
-                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 2)), lane_mask(0b0100));
+                let e = _mm256_and_si256(eq(w[p], rotate(w[p], 2)), broadcast_lanes(0b0100));
                 flags[p] = _mm256_or_si256(flags[p], e);
             }
         }
@@ -285,7 +278,7 @@ unsafe fn positions4<const K: u32>(out: &mut Located, at: usize) -> u32 {
         for j in 0..full + usize::from(part > 0) {
             let lanes = if j < full { 0b1111 } else { (1u8 << part) - 1 };
             let kept = _mm256_blendv_epi8(w[j], spare, flags[j]);
-            let seen = _mm256_and_si256(eq(kept, spare), lane_mask(lanes));
+            let seen = _mm256_and_si256(eq(kept, spare), broadcast_lanes(lanes));
             twice = _mm256_add_epi64(twice, _mm256_sad_epu8(seen, zero));
             _mm256_storeu_si256(out.slots[j][at..at + 4].as_mut_ptr().cast(), kept);
         }

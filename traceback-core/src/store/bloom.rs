@@ -25,6 +25,8 @@ pub struct WindowedBloomStore {
     pub(crate) windows: Windows<BlockedBloom>,
     /// Which key and profile the digests were made with, when the owner said.
     pub(crate) fingerprint: Option<DigestFingerprint>,
+    /// The format version the store was read from (`None`: made in memory).
+    pub(crate) read_format: Option<u16>,
 }
 
 impl WindowedBloomStore {
@@ -33,6 +35,7 @@ impl WindowedBloomStore {
         WindowedBloomStore {
             windows: Windows::new(config),
             fingerprint: None,
+            read_format: None,
         }
     }
 
@@ -46,6 +49,7 @@ impl WindowedBloomStore {
         WindowedBloomStore {
             windows,
             fingerprint: None,
+            read_format: None,
         }
     }
 
@@ -56,6 +60,14 @@ impl WindowedBloomStore {
     /// match); the store itself does not use it.
     pub fn set_fingerprint(&mut self, fingerprint: Option<DigestFingerprint>) {
         self.fingerprint = fingerprint;
+    }
+
+    /// The format version of the stream this store was read from by
+    /// [`WindowedBloomStore::read_from`] (`None` for a store made in memory);
+    /// [`WindowedBloomStore::write_to`] always writes the current one,
+    /// [`STORE_FORMAT_VERSION`](super::STORE_FORMAT_VERSION).
+    pub fn read_format(&self) -> Option<u16> {
+        self.read_format
     }
 
     /// The recorded key and profile fingerprint, if any (`None` also for

@@ -144,7 +144,7 @@ pub(crate) fn write<W: Write>(store: &WindowedBloomStore, mut out: W) -> Result<
         wh.u32(win.filter.hashes());
         let layout = match win.filter.layout() {
             BitLayout::Replacement => 0,
-            _ => WINDOW_DISTINCT,
+            BitLayout::Distinct => WINDOW_DISTINCT,
         };
         wh.u32(u32::from(win.sealed) | layout);
         wh.u64(win.filter.seed());
@@ -407,5 +407,9 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
     windows.next_seq = next_seq;
     windows.held = held;
     windows.counters = counters;
-    Ok(WindowedBloomStore { windows, fingerprint })
+    Ok(WindowedBloomStore {
+        windows,
+        fingerprint,
+        read_format: Some(version),
+    })
 }

@@ -29,9 +29,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use traceback_core::digest::{Blake3Digester, DigestFingerprint, FederationSecret};
 use traceback_core::proto::{Hello, Role};
-use traceback_core::store::{
-    DigestStore, StoreConfig, WindowedBloomStore, STORE_FORMAT_VERSION, STORE_MAGIC,
-};
+use traceback_core::store::{DigestStore, StoreConfig, WindowedBloomStore, STORE_FORMAT_VERSION};
 use traceback_core::{Asn, DigestProfile};
 
 /// A collector's configuration (the TOML file, paths resolved).
@@ -234,10 +232,7 @@ fn load_store(
     let mut store = match &config.state_file {
         Some(path) if path.exists() => {
             let io_err = |context: String| move |source| CollectorError::Io { context, source };
-            let mut file =
-                std::fs::File::open(path).map_err(io_err(format!("opening {}", path.display())))?;
-            let version =
-                store_format_version(&mut file).map_err(io_err(format!("reading {}", path.display())))?;
+            let file = std::fs::File::open(path).map_err(io_err(format!("opening {}", path.display())))?;
             let store = WindowedBloomStore::read_from(std::io::BufReader::new(file)).map_err(|source| {
                 CollectorError::State {
                     path: path.clone(),
@@ -246,7 +241,7 @@ fn load_store(
             })?;
             // The file is rewritten in the current format at start, which the
             // versions that wrote older formats cannot read: keep the original.
-            if let Some(v) = version.filter(|&v| v < STORE_FORMAT_VERSION) {
+            if let Some(v) = store.read_format().filter(|&v| v < STORE_FORMAT_VERSION) {
                 let mut name = path.clone().into_os_string();
                 name.push(format!(".format{v}"));
                 let backup = std::path::PathBuf::from(name);
@@ -288,23 +283,6 @@ fn load_store(
     };
     store.set_fingerprint(Some(expected));
     Ok(store)
-}
-
-/// The store format version in the header of `file` (`None` when it does
-/// not start with the store magic: the reader then says why), leaving the
-/// file at its start.
-fn store_format_version(file: &mut std::fs::File) -> std::io::Result<Option<u16>> {
-    use std::io::{Read, Seek};
-    let mut head = [0u8; 10];
-    let mut read = 0;
-    while read < head.len() {
-        match file.read(&mut head[read..])? {
-            0 => break,
-            n => read += n,
-        }
-    }
-    file.rewind()?;
-    Ok((read == head.len() && head[..8] == STORE_MAGIC).then(|| u16::from_le_bytes([head[8], head[9]])))
 }
 
 /// Write the store to `path` atomically (temporary file, then rename).
