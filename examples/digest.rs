@@ -17,8 +17,11 @@
 //! digits, as every program reads it; not visible in `ps`), `--secret` (64
 //! hex digits) or `--passphrase`; without any, the development passphrase
 //! `traceback-sdk development` is used (never in production: anyone can
-//! compute those digests). One summary line per file goes to stderr, with
-//! the inconsistencies the reader tolerated and counted; the exit code is 1
+//! compute those digests). `-` reads standard input. One summary line per
+//! file goes to stderr (`NAME: N packets, M digested ...`, with the
+//! inconsistencies the reader tolerated and counted; a file refused before
+//! its first record says `NAME: 0 packets, 0 digested; error: ...`, and one
+//! cut later gets a second line with the error); the exit code is 1
 //! if any file could not be read to its end (truncated, malformed,
 //! unreadable), after every other file has been processed. A closed stdout
 //! (`digest ... | head`) ends the program quietly.
@@ -26,7 +29,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use std::collections::BTreeMap;
-use std::io::{BufReader, BufWriter, ErrorKind, Write};
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use traceback_core::capture::CaptureReader;
 use traceback_core::digest::{Blake3Digester, DigestProfile, Digester, FederationSecret};
@@ -44,9 +47,11 @@ struct Args {
     #[arg(long, conflicts_with = "passphrase")]
     secret: Option<String>,
     /// Federation secret derived from a passphrase (development and tests).
+    /// Without any secret option the development passphrase
+    /// "traceback-sdk development" is used: anyone can compute those digests.
     #[arg(long)]
     passphrase: Option<String>,
-    /// Capture files (pcap or pcapng, any extension).
+    /// Capture files (pcap or pcapng, any extension); `-` is standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -96,17 +101,21 @@ fn run() -> anyhow::Result<()> {
 fn digest_file(path: &Path, digester: &Blake3Digester, out: &mut impl Write) -> anyhow::Result<bool> {
     let name = path.display().to_string();
     let name_json = serde_json::to_string(&name)?;
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{name}: error: cannot open: {e}");
-            return Ok(false);
+    let input: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("{name}: 0 packets, 0 digested; error: cannot open: {e}");
+                return Ok(false);
+            }
         }
     };
-    let mut reader = match CaptureReader::new(BufReader::new(file)) {
+    let mut reader = match CaptureReader::new(BufReader::new(input)) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{name}: error: {e}");
+            eprintln!("{name}: 0 packets, 0 digested; error: {e}");
             return Ok(false);
         }
     };

@@ -148,18 +148,15 @@ fn one_router_apart_the_digests_are_equal() {
         assert_eq!(a.digest, b.digest);
     }
     assert_ne!(digest(SOURCE[0]).digest, digest(SOURCE[1]).digest);
-    // The same frames, found in the files when the shared data is present.
-    let dir = "/work/shared/data/pcaps";
-    if let (Ok(s), Ok(t)) = (
-        std::fs::read(format!("{dir}/chrissanders_ip_ttl_source.pcapng")),
-        std::fs::read(format!("{dir}/chrissanders_ip_ttl_dest.pcapng")),
-    ) {
-        for h in SOURCE {
-            assert!(contains(&s, &hex::decode(h).unwrap()));
-        }
-        for h in DEST {
-            assert!(contains(&t, &hex::decode(h).unwrap()));
-        }
+    // The same frames, byte for byte, in the bundled captures.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/pcaps");
+    let s = std::fs::read(format!("{dir}/chrissanders_ip_ttl_source.pcapng")).unwrap();
+    let t = std::fs::read(format!("{dir}/chrissanders_ip_ttl_dest.pcapng")).unwrap();
+    for h in SOURCE {
+        assert!(contains(&s, &hex::decode(h).unwrap()));
+    }
+    for h in DEST {
+        assert!(contains(&t, &hex::decode(h).unwrap()));
     }
 }
 

@@ -302,6 +302,50 @@ fn a_header_declaring_huge_counts_allocates_nothing_for_them() {
 }
 
 #[test]
+fn a_window_claiming_more_elements_than_bits_is_refused_at_once() {
+    // A hostile store with valid checksums: capacity 5e10 at rate 0.5 (a
+    // configuration that validates) and a first window of 10 blocks (5 120
+    // bits) claiming 5 121 or 5e10 elements. Such a count would make the
+    // window's false-positive estimate sum billions of Poisson terms; it
+    // is refused before that, and the estimate itself saturates at 1.
+    let (s, _) = filled();
+    for claim in [5_121u64, 50_000_000_000] {
+        let mut b = bytes(&s);
+        b[20..28].copy_from_slice(&50_000_000_000u64.to_le_bytes()); // capacity
+        b[28..36].copy_from_slice(&0.5f64.to_bits().to_le_bytes()); // target_fpp
+        b[36..44].copy_from_slice(&(1u64 << 40).to_le_bytes()); // budget
+        reseal_header(&mut b);
+        let at = 136;
+        let bit_len = u64::from_le_bytes(b[at + 56..at + 64].try_into().unwrap());
+        assert_eq!(bit_len, 5_120);
+        b[at + 32..at + 40].copy_from_slice(&claim.to_le_bytes()); // count
+        let crc = crc32fast::hash(&b[at..at + 64]);
+        b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+        assert!(
+            matches!(
+                WindowedBloomStore::read_from(b.as_slice()),
+                Err(PersistError::Invalid(e)) if e.contains("more elements than bits")
+            ),
+            "{claim}"
+        );
+    }
+}
+
+#[test]
+fn a_bit_length_off_the_block_size_says_so() {
+    let (s, _) = filled();
+    let mut b = bytes(&s);
+    let at = 136;
+    b[at + 56..at + 64].copy_from_slice(&1u64.to_le_bytes()); // bit_len
+    let crc = crc32fast::hash(&b[at..at + 64]);
+    b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        WindowedBloomStore::read_from(b.as_slice()),
+        Err(PersistError::Invalid(e)) if e.contains("multiple of 512")
+    ));
+}
+
+#[test]
 fn bytes_after_the_store_are_refused() {
     let (s, _) = filled();
     let mut b = bytes(&s);

@@ -20,6 +20,7 @@ pub mod conn;
 pub mod control;
 pub mod interconnect;
 pub mod limits;
+pub mod open_files;
 pub mod report;
 pub mod secret;
 pub mod server;

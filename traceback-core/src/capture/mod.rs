@@ -87,7 +87,7 @@ pub enum CaptureError {
     Io(#[from] std::io::Error),
     /// A record or block claims more bytes than [`MAX_RECORD_LEN`] allows;
     /// nothing was allocated for it.
-    #[error("capture record of {len} bytes exceeds the {max}-byte limit")]
+    #[error("capture record or block of {len} bytes exceeds the {max}-byte limit")]
     RecordTooLarge {
         /// The length the header claims.
         len: u64,

@@ -70,6 +70,11 @@ fn read_shb<R: Read>(src: &mut Source<R>, buf: &mut Vec<u8>) -> Result<Endian, C
             "pcapng section header of {total} bytes"
         )));
     }
+    if !total.is_multiple_of(4) {
+        return Err(CaptureError::Malformed(format!(
+            "pcapng section header length {total} is not a multiple of 4"
+        )));
+    }
     if total > MAX_BLOCK_LEN {
         return Err(CaptureError::RecordTooLarge {
             len: total as u64,
@@ -121,6 +126,11 @@ pub(crate) fn next<R: Read>(
         let total = e.u32(&len, 0) as usize;
         if total < 12 {
             return Err(CaptureError::Malformed(format!("pcapng block of {total} bytes")));
+        }
+        if !total.is_multiple_of(4) {
+            return Err(CaptureError::Malformed(format!(
+                "pcapng block length {total} is not a multiple of 4"
+            )));
         }
         let rest = total - 8; // body and trailing length
         if !matches!(block_type, IDB | PB | SPB | EPB) {

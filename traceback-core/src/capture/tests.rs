@@ -364,6 +364,21 @@ fn pcapng_errors() {
     let mut f = shb(false);
     f[8] = 0;
     assert!(matches!(read_all(&f).1, Err(CaptureError::Malformed(_))));
+    // Block lengths off the 4-byte grid say so (before any trailer check).
+    let mut f = shb(false);
+    let mut odd = idb(false, 1, 0, None, None);
+    odd[4..8].copy_from_slice(&13u32.to_le_bytes());
+    f.extend(odd);
+    match read_all(&f).1 {
+        Err(CaptureError::Malformed(m)) => assert!(m.contains("13 is not a multiple of 4"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let mut f = shb(false);
+    f[4..8].copy_from_slice(&29u32.to_le_bytes());
+    match read_all(&f).1 {
+        Err(CaptureError::Malformed(m)) => assert!(m.contains("29 is not a multiple of 4"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 fn real(name: &str) -> CaptureReader<BufReader<std::fs::File>> {

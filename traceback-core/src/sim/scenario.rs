@@ -420,6 +420,11 @@ pub fn replay(
 
     // Traffic: the flood from the attacker's ISP with forged sources of the
     // spoofed ISP, interleaved with background traffic between random ISPs.
+    if cfg.attack_packets == 0 {
+        return Err(SimError::Config(
+            "attack_packets is 0: the trace needs at least one attack packet".into(),
+        ));
+    }
     let (attack, _) = load_ip_packets(captures.attack, cfg.attack_packets)?;
     if attack.is_empty() {
         return Err(SimError::Config("the attack capture holds no IP packet".into()));

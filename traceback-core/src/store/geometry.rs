@@ -219,10 +219,22 @@ fn binomial(n: usize, r: usize) -> f64 {
     (0..r).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
+/// Mean block load (elements per 512-bit block) from which every rate here
+/// is 1 to double precision: a bit is still clear with chance about
+/// `e^{-λk/512}` ≤ `e^{-40}`, so a query of `k` positions misses with chance
+/// at most `k · e^{-40}` < 2^-53. Above it [`poisson_sum`] answers 1 at once
+/// instead of summing `λ` terms (a hostile saved window claiming billions of
+/// elements must not cost billions of steps).
+const SATURATED_LOAD: f64 = 40.0 * BLOCK_BITS as f64;
+
 /// `Σ_i Pois(i; λ) · term(i)` over the block loads `i` that matter, `term`
-/// called once per `i` in increasing order; capped at 1. Poisson weights by
-/// recurrence, or in log space when `e^{-λ}` would underflow.
+/// called once per `i` in increasing order; capped at 1 (and 1 at once for
+/// `λ` ≥ [`SATURATED_LOAD`]). Poisson weights by recurrence, or in log space
+/// when `e^{-λ}` would underflow.
 fn poisson_sum(lambda: f64, mut term: impl FnMut(u32) -> f64) -> f64 {
+    if lambda.is_nan() || lambda >= SATURATED_LOAD {
+        return 1.0;
+    }
     let last = (lambda + 12.0 * lambda.sqrt() + 40.0).ceil() as u32;
     let ln_lambda = lambda.ln();
     let big = lambda > 600.0;
@@ -377,6 +389,34 @@ mod tests {
         }
         assert_eq!(blocked_false_positive_rate_distinct(f64::NAN, 9), 1.0);
         assert_eq!(blocked_false_positive_rate_distinct(f64::INFINITY, 9), 0.0);
+    }
+
+    #[test]
+    fn saturated_blocks_answer_one_at_once() {
+        // Just under the cut the sum is already 1 (to the rounding of its
+        // twenty thousand terms, about 2e-11) for every form and k; above it the answer is 1 without summing (a window
+        // claiming 5e10 elements in 8 blocks would otherwise take hours).
+        let under = BLOCK_BITS as f64 / (SATURATED_LOAD - 1.0);
+        for k in [1, 9] {
+            for p in [
+                blocked_false_positive_rate(under, k),
+                blocked_false_positive_rate_distinct(under, k),
+                blocked_false_positive_rate_textbook(under, k),
+            ] {
+                assert!(p > 1.0 - 1e-9, "k={k}: {p}");
+            }
+        }
+        for k in [1, 9, MAX_HASHES] {
+            let over = 4096.0 / 5e10;
+            assert_eq!(blocked_false_positive_rate_distinct(over, k), 1.0);
+            assert_eq!(blocked_false_positive_rate(over, k), 1.0);
+        }
+        // Every sizing gives an element more than one bit (the store's
+        // reader refuses windows with more elements than bits).
+        for layout in [BitLayout::Distinct, BitLayout::Replacement] {
+            let (c, _) = optimal_bits_per_element(0.5, layout).unwrap();
+            assert!(c > 1.0, "{layout:?}: {c}");
+        }
     }
 
     #[test]

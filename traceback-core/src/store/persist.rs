@@ -341,8 +341,17 @@ pub(crate) fn read<R: Read>(mut input: R) -> Result<WindowedBloomStore, PersistE
         if !sealed && i + 1 != count {
             return Err(bad("only the last window may be open"));
         }
-        if bit_len == 0 || bit_len % BLOCK_BITS as u64 != 0 || bit_len / 8 > budget as u64 - held_bytes {
+        if bit_len == 0 || bit_len % BLOCK_BITS as u64 != 0 {
+            return Err(bad("bit length (not a positive multiple of 512)"));
+        }
+        if bit_len / 8 > budget as u64 - held_bytes {
             return Err(bad("bit length (the windows together exceed the memory budget)"));
+        }
+        // Every configuration this or an older version sized gives an element
+        // more than one bit (the loosest rate, 0.5, needs about 1.44); a
+        // window claiming more elements than bits was not written by a store.
+        if n > bit_len {
+            return Err(bad("count (more elements than bits)"));
         }
         held_bytes += bit_len / 8;
         let blocks_n = (bit_len / BLOCK_BITS as u64) as usize;
