@@ -28,7 +28,7 @@ struct Args {
     ///
     /// Every collector runs in this process: about 2 open files per collector
     /// (7 to 8 collectors per ISP). The soft open-file limit is raised as far
-    /// as the hard limit allows; beyond it the run is refused before it starts
+    /// as the hard limit allows; beyond it the run is refused before any program starts
     /// (1000 ISPs need about 19 000).
     #[arg(long, default_value_t = 15)]
     isps: usize,
