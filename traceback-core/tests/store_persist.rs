@@ -129,9 +129,7 @@ fn the_key_fingerprint_is_kept() {
     // Header flags this version does not know are refused.
     let mut odd = plain.clone();
     odd[10] = 0x80;
-    let body_end = 132;
-    let crc = crc32fast::hash(&odd[..body_end]);
-    odd[body_end..body_end + 4].copy_from_slice(&crc.to_le_bytes());
+    reseal_header(&mut odd);
     assert!(matches!(
         WindowedBloomStore::read_from(odd.as_slice()),
         Err(PersistError::Invalid(e)) if e.contains("flags")
@@ -239,8 +237,7 @@ fn a_format_2_store_answers_as_it_did_and_keeps_its_windows() {
     let mut odd = raw.clone();
     let flags_at = 136 + 44; // the first window header's flags field
     odd[flags_at] |= 2;
-    let crc = crc32fast::hash(&odd[136..136 + 64]);
-    odd[136 + 64..136 + 68].copy_from_slice(&crc.to_le_bytes());
+    reseal_window(&mut odd, 136);
     assert!(matches!(
         WindowedBloomStore::read_from(odd.as_slice()),
         Err(PersistError::Invalid(e)) if e.contains("flags")
@@ -253,6 +250,12 @@ fn reseal_header(b: &mut [u8]) {
     b[132..136].copy_from_slice(&crc.to_le_bytes());
 }
 
+/// Rewrite the CRC of the window header at `at` after editing its fields.
+fn reseal_window(b: &mut [u8], at: usize) {
+    let crc = crc32fast::hash(&b[at..at + 64]);
+    b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+}
+
 #[test]
 fn windows_of_an_older_size_load_though_today_fewer_fit() {
     // The format-2 fixture (3 windows of 61 blocks, budget 12 288 bytes)
@@ -261,8 +264,7 @@ fn windows_of_an_older_size_load_though_today_fewer_fit() {
     // load and answer, and the next window to open evicts down to the budget.
     let mut raw = format_2_store();
     raw[20..28].copy_from_slice(&2_200u64.to_le_bytes()); // capacity
-    let crc = crc32fast::hash(&raw[..132]);
-    raw[132..136].copy_from_slice(&crc.to_le_bytes());
+    reseal_header(&mut raw);
     let mut s = WindowedBloomStore::read_from(raw.as_slice()).unwrap();
     assert_eq!(s.config().max_windows(), 2);
     assert_eq!(s.windows().len(), 3);
@@ -273,8 +275,7 @@ fn windows_of_an_older_size_load_though_today_fewer_fit() {
     assert_eq!(s.windows().len(), 2);
     // But windows that together exceed the budget are refused.
     raw[36..44].copy_from_slice(&(11_711u64).to_le_bytes()); // budget, one byte short
-    let crc = crc32fast::hash(&raw[..132]);
-    raw[132..136].copy_from_slice(&crc.to_le_bytes());
+    reseal_header(&mut raw);
     assert!(matches!(
         WindowedBloomStore::read_from(raw.as_slice()),
         Err(PersistError::Invalid(e)) if e.contains("budget")
@@ -319,8 +320,7 @@ fn a_window_claiming_more_elements_than_bits_is_refused_at_once() {
         let bit_len = u64::from_le_bytes(b[at + 56..at + 64].try_into().unwrap());
         assert_eq!(bit_len, 5_120);
         b[at + 32..at + 40].copy_from_slice(&claim.to_le_bytes()); // count
-        let crc = crc32fast::hash(&b[at..at + 64]);
-        b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+        reseal_window(&mut b, at);
         assert!(
             matches!(
                 WindowedBloomStore::read_from(b.as_slice()),
@@ -337,8 +337,7 @@ fn a_bit_length_off_the_block_size_says_so() {
     let mut b = bytes(&s);
     let at = 136;
     b[at + 56..at + 64].copy_from_slice(&1u64.to_le_bytes()); // bit_len
-    let crc = crc32fast::hash(&b[at..at + 64]);
-    b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+    reseal_window(&mut b, at);
     assert!(matches!(
         WindowedBloomStore::read_from(b.as_slice()),
         Err(PersistError::Invalid(e)) if e.contains("multiple of 512")
@@ -367,8 +366,7 @@ fn a_window_whose_slot_end_lies_is_refused() {
         let mut b = bytes(&s);
         let at = 136;
         b[at + 24..at + 32].copy_from_slice(&lie.to_le_bytes());
-        let crc = crc32fast::hash(&b[at..at + 64]);
-        b[at + 64..at + 68].copy_from_slice(&crc.to_le_bytes());
+        reseal_window(&mut b, at);
         assert!(
             matches!(
                 WindowedBloomStore::read_from(b.as_slice()),

@@ -394,8 +394,9 @@ mod tests {
     #[test]
     fn saturated_blocks_answer_one_at_once() {
         // Just under the cut the sum is already 1 (to the rounding of its
-        // twenty thousand terms, about 2e-11) for every form and k; above it the answer is 1 without summing (a window
-        // claiming 5e10 elements in 8 blocks would otherwise take hours).
+        // twenty thousand terms, about 2e-11) for every form and k; above it
+        // the answer is 1 without summing (a window claiming 5e10 elements
+        // in 8 blocks would otherwise take hours).
         let under = BLOCK_BITS as f64 / (SATURATED_LOAD - 1.0);
         for k in [1, 9] {
             for p in [

@@ -208,29 +208,12 @@ pub async fn run(
         secret: demo_secret(),
         ..ScenarioConfig::default()
     };
-    if config.attack_packets == 0 {
-        return Err(program(
-            "--attack-packets",
-            "0: the trace needs at least one attack packet",
-        ));
-    }
-    // Say what will be replayed: the flood is replayed once, so no more than
-    // the bundled capture holds (background captures are cycled).
-    let flood = {
-        let (asked, held) = (
-            config.attack_packets,
-            count_records(crate::bundled::SYN_FLOOD) as usize,
-        );
-        if held < asked {
-            format!("{held} (all the bundled capture holds; {asked} asked)")
-        } else {
-            asked.to_string()
-        }
-    };
+    // The flood is replayed once, so at most what the bundled capture holds
+    // (background captures are cycled); the data plane says how many went.
     say(
         format!(
-            "replaying {flood} SYN-flood packets and {} background packets through {} ISPs (hop by hop: TTL-1, checksum recomputed)",
-            config.background_packets, config.isps
+            "replaying up to {} SYN-flood packets and {} background packets through {} ISPs (hop by hop: TTL-1, checksum recomputed)",
+            config.attack_packets, config.background_packets, config.isps
         ),
         &mut timeline,
     );
@@ -268,9 +251,15 @@ pub async fn run(
     }
     let name_of: BTreeMap<Asn, String> = dp.isps.iter().map(|i| (i.asn, i.name.clone())).collect();
     let named = |a: Asn| format!("{} ({a})", name_of.get(&a).cloned().unwrap_or_default());
+    let short = if dp.packets.attack < config.attack_packets {
+        " (all the bundled capture holds)"
+    } else {
+        ""
+    };
     say(
         format!(
-            "data plane: {} packets delivered, {} collector observations; attacker in {}, forging {}, victim in {}",
+            "data plane: {} SYN-flood packets sent{short}, {} packets delivered, {} collector observations; attacker in {}, forging {}, victim in {}",
+            dp.packets.attack,
             dp.packets.delivered,
             dp.packets.observations,
             named(dp.attacker),
